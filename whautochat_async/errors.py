@@ -1,0 +1,204 @@
+"""Every exception the client raises, in one tree.
+
+::
+
+    WhautoChatError
+    ├── ConfigurationError            (also ValueError) bad api_key / base_url / option
+    ├── InvalidInputError             (also ValueError) bad argument, caught before any request
+    ├── ClientClosedError             (also RuntimeError) call on a closed client
+    ├── APIConnectionError            the request failed on the network
+    │   └── APITimeoutError           (also TimeoutError) an attempt or the deadline ran out
+    │       └── DeadlineExceededError the call's overall deadline ran out
+    ├── UnknownOutcomeError           a write failed ambiguously: it may or may not have happened
+    ├── APIStatusError                the server answered with a non-2xx status
+    │   ├── BadRequestError           400
+    │   ├── AuthenticationError       401
+    │   ├── PermissionDeniedError     403
+    │   ├── NotFoundError             404
+    │   ├── ConflictError             409
+    │   ├── UnprocessableEntityError  422
+    │   ├── RateLimitError            429 (``retry_after``)
+    │   └── InternalServerError       5xx
+    ├── ResponseValidationError       (also ValueError) the answer is not what the API promises
+    ├── PaginationError               the server paginates in a way that cannot be walked
+    └── SyncError                     a sync plan cannot be made safely (duplicate keys)
+
+Every error carries ``resume_page``: during an ``async for`` walk it is the page to pass
+to ``list(page=...)`` to carry on where the walk stopped (``None`` outside a walk).
+Messages never contain the API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConflictError",
+    "DeadlineExceededError",
+    "InternalServerError",
+    "InvalidInputError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseValidationError",
+    "SyncError",
+    "UnknownOutcomeError",
+    "UnprocessableEntityError",
+    "WhautoChatError",
+    "status_error_class",
+]
+
+
+class WhautoChatError(Exception):
+    """Base class of every error this package raises."""
+
+    #: During an ``async for`` walk: the page to resume from with ``list(page=...)``.
+    resume_page: int | None = None
+
+
+class ConfigurationError(WhautoChatError, ValueError):
+    """The client was configured with a missing or invalid value."""
+
+
+class InvalidInputError(WhautoChatError, ValueError):
+    """An argument is invalid; raised before any request is sent."""
+
+
+class ClientClosedError(WhautoChatError, RuntimeError):
+    """The client was closed; create a new one."""
+
+
+class APIConnectionError(WhautoChatError):
+    """The request could not be completed on the network."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError, TimeoutError):
+    """An attempt timed out (also a :class:`TimeoutError`, i.e. ``asyncio.TimeoutError``)."""
+
+
+class DeadlineExceededError(APITimeoutError):
+    """The call's overall deadline, retries and waits included, ran out."""
+
+
+class UnknownOutcomeError(WhautoChatError):
+    """A non-idempotent write failed after it may have reached the server.
+
+    The webhook may or may not have been created: list before trying again. The
+    original failure is ``__cause__``; it was not retried, to never create a duplicate.
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class APIStatusError(WhautoChatError):
+    """The server answered with a status outside 2xx."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.method = method
+        self.url = url
+        self.headers: Mapping[str, str] = dict(headers or {})
+        self.body = body
+        self.request_id = request_id
+
+
+class BadRequestError(APIStatusError):
+    """400 Bad Request."""
+
+
+class AuthenticationError(APIStatusError):
+    """401 Unauthorized: the API key is missing or wrong."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403 Forbidden."""
+
+
+class NotFoundError(APIStatusError):
+    """404 Not Found."""
+
+
+class ConflictError(APIStatusError):
+    """409 Conflict."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422 Unprocessable Entity: the server rejected the body."""
+
+
+class RateLimitError(APIStatusError):
+    """429 Too Many Requests; ``retry_after`` is the wait in seconds, if known."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class InternalServerError(APIStatusError):
+    """A 5xx answer."""
+
+
+class ResponseValidationError(WhautoChatError, ValueError):
+    """The server's answer is not what the API promises (not JSON, wrong shape or type)."""
+
+    def __init__(self, message: str, *, body_excerpt: str = "") -> None:
+        super().__init__(message)
+        self.body_excerpt = body_excerpt
+
+
+class PaginationError(WhautoChatError):
+    """The server paginates in a way the walk cannot follow safely (e.g. ignores ``page``)."""
+
+
+class SyncError(WhautoChatError, ValueError):
+    """A sync plan cannot be made without guessing (duplicate keys); nothing was written."""
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    """The exception class for an HTTP status; any unlisted status is an APIStatusError."""
+    if status in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status]
+    if 500 <= status <= 599:
+        return InternalServerError
+    return APIStatusError

@@ -1,0 +1,106 @@
+"""Plain frozen attrs models: no I/O and no converter in here.
+
+Wire names (camelCase) live in :mod:`whautochat_async.converters`; this module only
+describes the data as Python sees it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+__all__ = ["DeleteResult", "Page", "Webhook", "WebhookEvent"]
+
+
+class WebhookEvent(str, enum.Enum):
+    """One of the 13 event names the API documents.
+
+    The server may add names later: a name the client does not know is kept as a
+    plain ``str`` on :attr:`Webhook.events`, never an error.
+    """
+
+    INCOMING_WHATSAPP_MESSAGE = "incoming_whatsapp_message"
+    OUTGOING_WHATSAPP_MESSAGE = "outgoing_whatsapp_message"
+    INCOMING_INSTAGRAM_MESSAGE = "incoming_instagram_message"
+    OUTGOING_INSTAGRAM_MESSAGE = "outgoing_instagram_message"
+    INCOMING_TELEGRAM_MESSAGE = "incoming_telegram_message"
+    OUTGOING_TELEGRAM_MESSAGE = "outgoing_telegram_message"
+    INCOMING_MESSENGER_MESSAGE = "incoming_messenger_message"
+    OUTGOING_MESSENGER_MESSAGE = "outgoing_messenger_message"
+    INCOMING_WEBSITE_MESSAGE = "incoming_website_message"
+    OUTGOING_WEBSITE_MESSAGE = "outgoing_website_message"
+    CONTACT_CREATED = "contact_created"
+    CONTACT_TAG_ADDED = "contact_tag_added"
+    CONTACT_TAG_REMOVED = "contact_tag_removed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: An event as the client holds it: a known :class:`WebhookEvent` or, for a name
+#: the server added after this release, the plain string it sent.
+Event = WebhookEvent | str
+
+
+def _to_event_tuple(events: Any) -> tuple[Event, ...]:
+    return tuple(events)
+
+
+def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    # A private copy: the caller's dict can change later without changing the model.
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True)
+class Webhook:
+    """A webhook as the server returned it.
+
+    ``extra`` holds every wire field this release does not map (a field the server
+    added later, or a timestamp it could not parse), keyed by its wire name. It is sent
+    back unchanged on :meth:`~whautochat_async.resources.webhooks.Webhooks.update`,
+    because PUT replaces the whole webhook and dropping it would delete data.
+    """
+
+    id: str
+    name: str
+    server_url: str
+    active: bool
+    events: tuple[Event, ...] = attrs.field(converter=_to_event_tuple)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    extra: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=_frozen_mapping, hash=False
+    )
+
+
+@attrs.frozen(kw_only=True)
+class DeleteResult:
+    """The server's answer to a delete; ``success`` is always ``True`` when returned."""
+
+    success: bool
+    extra: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=_frozen_mapping, hash=False
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Page:
+    """One page of a listing: the webhooks, the page number and the requested limit."""
+
+    items: tuple[Webhook, ...] = attrs.field(converter=tuple)
+    page: int
+    limit: int | None
+
+    def __iter__(self) -> Iterator[Webhook]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> Webhook:
+        return self.items[index]
