@@ -1,5 +1,64 @@
 """An asyncio client for the WhautoChat Webhooks REST API."""
 
+from ._config import Timeout
 from ._version import __version__
+from .client import WhautoChat
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ClientClosedError,
+    ConfigurationError,
+    ConflictError,
+    DeadlineExceededError,
+    InternalServerError,
+    InvalidInputError,
+    NotFoundError,
+    OperationFailedError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseValidationError,
+    SyncError,
+    UnknownOutcomeError,
+    UnprocessableEntityError,
+    WhautoChatError,
+)
+from .models import DeleteResult, Event, Page, Webhook, WebhookEvent, WebhookSpec
+from .pagination import AsyncPaginator
 
-__all__ = ["__version__"]
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncPaginator",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConflictError",
+    "DeadlineExceededError",
+    "DeleteResult",
+    "Event",
+    "InternalServerError",
+    "InvalidInputError",
+    "NotFoundError",
+    "OperationFailedError",
+    "Page",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseValidationError",
+    "SyncError",
+    "Timeout",
+    "UnknownOutcomeError",
+    "UnprocessableEntityError",
+    "Webhook",
+    "WebhookEvent",
+    "WebhookSpec",
+    "WhautoChat",
+    "WhautoChatError",
+    "__version__",
+]

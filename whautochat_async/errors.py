@@ -20,6 +20,7 @@
     │   ├── RateLimitError            429 (``retry_after``)
     │   └── InternalServerError       5xx
     ├── ResponseValidationError       (also ValueError) the answer is not what the API promises
+    ├── OperationFailedError          a 2xx answer that reports failure ({"success": false})
     ├── PaginationError               the server paginates in a way that cannot be walked
     └── SyncError                     a sync plan cannot be made safely (duplicate keys)
 
@@ -46,6 +47,7 @@ __all__ = [
     "InternalServerError",
     "InvalidInputError",
     "NotFoundError",
+    "OperationFailedError",
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -78,12 +80,24 @@ class ClientClosedError(WhautoChatError, RuntimeError):
 
 
 class APIConnectionError(WhautoChatError):
-    """The request could not be completed on the network."""
+    """The request could not be completed on the network.
 
-    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+    ``request_sent`` is ``False`` only when the request provably never left the client
+    (the connection could not be opened); otherwise the server may have acted on it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        request_sent: bool = True,
+    ) -> None:
         super().__init__(message)
         self.method = method
         self.url = url
+        self.request_sent = request_sent
 
 
 class APITimeoutError(APIConnectionError, TimeoutError):
@@ -157,9 +171,7 @@ class UnprocessableEntityError(APIStatusError):
 class RateLimitError(APIStatusError):
     """429 Too Many Requests; ``retry_after`` is the wait in seconds, if known."""
 
-    def __init__(
-        self, message: str, *, retry_after: float | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 
@@ -174,6 +186,10 @@ class ResponseValidationError(WhautoChatError, ValueError):
     def __init__(self, message: str, *, body_excerpt: str = "") -> None:
         super().__init__(message)
         self.body_excerpt = body_excerpt
+
+
+class OperationFailedError(WhautoChatError):
+    """The server answered 2xx but said the operation did not succeed."""
 
 
 class PaginationError(WhautoChatError):

@@ -14,10 +14,10 @@ from typing import Any
 
 import attrs
 
-__all__ = ["DeleteResult", "Page", "Webhook", "WebhookEvent"]
+__all__ = ["DeleteResult", "Event", "Page", "Webhook", "WebhookEvent", "WebhookSpec"]
 
 
-class WebhookEvent(str, enum.Enum):
+class WebhookEvent(enum.StrEnum):
     """One of the 13 event names the API documents.
 
     The server may add names later: a name the client does not know is kept as a
@@ -38,9 +38,6 @@ class WebhookEvent(str, enum.Enum):
     CONTACT_TAG_ADDED = "contact_tag_added"
     CONTACT_TAG_REMOVED = "contact_tag_removed"
 
-    def __str__(self) -> str:
-        return self.value
-
 
 #: An event as the client holds it: a known :class:`WebhookEvent` or, for a name
 #: the server added after this release, the plain string it sent.
@@ -49,6 +46,10 @@ Event = WebhookEvent | str
 
 def _to_event_tuple(events: Any) -> tuple[Event, ...]:
     return tuple(events)
+
+
+def _to_webhook_tuple(items: Any) -> tuple[Webhook, ...]:
+    return tuple(items)
 
 
 def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -73,9 +74,17 @@ class Webhook:
     events: tuple[Event, ...] = attrs.field(converter=_to_event_tuple)
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    extra: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=_frozen_mapping, hash=False
-    )
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class WebhookSpec:
+    """The writable fields of a webhook: what ``create`` sends and ``sync`` compares."""
+
+    name: str
+    server_url: str
+    events: tuple[Event, ...] = attrs.field(converter=_to_event_tuple)
+    active: bool = True
 
 
 @attrs.frozen(kw_only=True)
@@ -83,16 +92,14 @@ class DeleteResult:
     """The server's answer to a delete; ``success`` is always ``True`` when returned."""
 
     success: bool
-    extra: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=_frozen_mapping, hash=False
-    )
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping, hash=False)
 
 
 @attrs.frozen(kw_only=True)
 class Page:
     """One page of a listing: the webhooks, the page number and the requested limit."""
 
-    items: tuple[Webhook, ...] = attrs.field(converter=tuple)
+    items: tuple[Webhook, ...] = attrs.field(converter=_to_webhook_tuple)
     page: int
     limit: int | None
 

@@ -1,0 +1,96 @@
+"""Small configuration value objects and the resolution of key and base URL."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+from yarl import URL
+
+from .errors import ConfigurationError
+
+API_KEY_ENV = "WHAUTOCHAT_API_KEY"
+BASE_URL_ENV = "WHAUTOCHAT_BASE_URL"
+DEFAULT_BASE_URL = "https://api.whauto.chat"
+
+
+def _non_negative(instance: object, attribute: Any, value: Any) -> None:
+    if value is not None and (not isinstance(value, int | float) or value <= 0):
+        raise ConfigurationError(
+            f"{attribute.name} must be a positive number or None, got {value!r}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Timeout:
+    """Time limits, in seconds; ``None`` means no limit.
+
+    ``deadline`` bounds a whole call, retries and waits included; ``attempt`` bounds one
+    HTTP attempt; ``connect`` bounds opening a connection.
+    """
+
+    deadline: float | None = attrs.field(default=60.0, validator=_non_negative)
+    attempt: float | None = attrs.field(default=30.0, validator=_non_negative)
+    connect: float | None = attrs.field(default=10.0, validator=_non_negative)
+
+    @classmethod
+    def of(cls, value: Timeout | float | None) -> Timeout:
+        """A Timeout from a number: that many seconds for the whole call, retries included."""
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return cls(deadline=None, attempt=None, connect=None)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigurationError(f"timeout must be a number, a Timeout or None, got {value!r}")
+        return cls(deadline=value, attempt=value, connect=min(value, 10.0))
+
+
+def resolve_api_key(api_key: str | None, environ: Mapping[str, str]) -> str:
+    """The explicit key, else ``WHAUTOCHAT_API_KEY``; blank is an error naming both."""
+    key = api_key if api_key is not None else environ.get(API_KEY_ENV)
+    if key is None or not isinstance(key, str) or not key.strip():
+        raise ConfigurationError(
+            f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
+        )
+    if key != key.strip() or any(ch in key for ch in "\r\n"):
+        raise ConfigurationError("the API key has surrounding whitespace or a line break")
+    return key
+
+
+def resolve_base_url(
+    base_url: str | URL | None, environ: Mapping[str, str], *, allow_http: bool
+) -> URL:
+    """The base URL (argument, ``WHAUTOCHAT_BASE_URL``, default), checked, with a trailing slash."""
+    raw = base_url if base_url is not None else environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    try:
+        url = URL(str(raw))
+    except ValueError as exc:
+        raise ConfigurationError(f"base_url is not a URL: {raw!r}") from exc
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(f"base_url must be http(s) with a host, got {str(raw)!r}")
+    if url.user or url.password or url.query_string or url.fragment:
+        raise ConfigurationError("base_url must not carry credentials, a query or a fragment")
+    if url.scheme == "http" and not allow_http and not is_loopback(url.host):
+        raise ConfigurationError(
+            f"base_url {str(raw)!r} uses plain http to a non-loopback host, which would send "
+            "the API key in clear; use https, or pass allow_insecure_http=True"
+        )
+    return url if url.path.endswith("/") else url.with_path(url.path + "/")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is localhost or a loopback address."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def environment() -> Mapping[str, str]:
+    """The process environment (a seam for tests)."""
+    return os.environ

@@ -1,0 +1,162 @@
+"""Pure protocol helpers: build requests, read responses. No I/O in this module.
+
+The transport turns a :class:`Request` into a :class:`Response`; everything about what
+to send and what an answer means lives here, so it is tested without a network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+
+from ._version import __version__
+from .converters import excerpt_of
+from .errors import (
+    RateLimitError,
+    ResponseValidationError,
+    status_error_class,
+)
+
+USER_AGENT = f"whautochat-async/{__version__}"
+WEBHOOKS_PATH = "v1/webhooks"
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+@attrs.frozen(kw_only=True)
+class Request:
+    """One API request: method, path relative to the base URL (already encoded)."""
+
+    method: str
+    path: str
+    params: Mapping[str, str] | None = None
+    json: Any = None
+
+    @property
+    def idempotent(self) -> bool:
+        """Whether sending it twice has the effect of sending it once."""
+        return self.method in IDEMPOTENT_METHODS
+
+
+@attrs.frozen(kw_only=True)
+class Response:
+    """What came back: status, headers (lower-cased keys) and the raw body."""
+
+    method: str
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def default_headers() -> dict[str, str]:
+    """Headers every request carries; the key is added by the transport, per origin."""
+    return {"Accept": "application/json", "User-Agent": USER_AGENT}
+
+
+def webhook_path(webhook_id: str) -> str:
+    """``v1/webhooks/<id>`` with the id as exactly one path segment.
+
+    Every reserved character is percent-encoded, dots included, so ``..`` or ``a/../b``
+    can never address another path after normalisation.
+    """
+    return f"{WEBHOOKS_PATH}/{quote(webhook_id, safe='').replace('.', '%2E')}"
+
+
+def list_request(*, page: int, limit: int) -> Request:
+    """GET one page of webhooks."""
+    return Request(
+        method="GET",
+        path=WEBHOOKS_PATH,
+        params={"page": str(page), "limit": str(limit)},
+    )
+
+
+def create_request(body: Mapping[str, Any]) -> Request:
+    """POST a new webhook."""
+    return Request(method="POST", path=WEBHOOKS_PATH, json=dict(body))
+
+
+def update_request(webhook_id: str, body: Mapping[str, Any]) -> Request:
+    """PUT the full webhook body."""
+    return Request(method="PUT", path=webhook_path(webhook_id), json=dict(body))
+
+
+def delete_request(webhook_id: str) -> Request:
+    """DELETE one webhook."""
+    return Request(method="DELETE", path=webhook_path(webhook_id))
+
+
+def decode_json(response: Response) -> Any:
+    """The body as JSON, or ResponseValidationError naming what came instead."""
+    try:
+        return json.loads(response.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        kind = response.headers.get("content-type", "no content type")
+        excerpt = excerpt_of(response.body)
+        raise ResponseValidationError(
+            f"{response.method} {_path_of(response.url)} returned {response.status} "
+            f"with a body that is not JSON ({kind}): {excerpt!r}",
+            body_excerpt=excerpt,
+        ) from exc
+
+
+def raise_for_status(response: Response, *, retry_after: float | None = None) -> None:
+    """Raise the mapped APIStatusError subclass for any status outside 2xx."""
+    if 200 <= response.status < 300:
+        return
+    body = _lenient_json(response.body)
+    server_text = error_text(body) or excerpt_of(response.body) or "no body"
+    cls = status_error_class(response.status)
+    message = f"{response.method} {_path_of(response.url)} -> {response.status}: {server_text}"
+    kwargs: dict[str, Any] = dict(
+        status=response.status,
+        method=response.method,
+        url=response.url,
+        headers=response.headers,
+        body=body,
+        request_id=request_id_of(response.headers),
+    )
+    if issubclass(cls, RateLimitError):
+        raise cls(message, retry_after=retry_after, **kwargs)
+    raise cls(message, **kwargs)
+
+
+def error_text(body: Any) -> str | None:
+    """The server's error message from the usual shapes of error bodies."""
+    if isinstance(body, str) and body.strip():
+        return body.strip()[:200]
+    if not isinstance(body, dict):
+        return None
+    for key in ("message", "error", "detail", "error_description"):
+        value = body.get(key)
+        if isinstance(value, dict):
+            value = error_text(value)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:200]
+    return None
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    """The server's request id, from the first header that carries one."""
+    for name in REQUEST_ID_HEADERS:
+        if name in headers:
+            return headers[name]
+    return None
+
+
+def _lenient_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return body.decode("utf-8", errors="replace") if body else None
+
+
+def _path_of(url: str) -> str:
+    scheme_end = url.find("://")
+    slash = url.find("/", scheme_end + 3 if scheme_end >= 0 else 0)
+    return url[slash:] if slash >= 0 else url

@@ -1,0 +1,142 @@
+"""The only module that does network I/O: it owns (or borrows) the aiohttp session.
+
+Redirects are followed here, by hand, so the API key is attached per hop and only to
+the configured API origin: aiohttp itself forwards custom headers such as
+``x-api-key`` to another origin on a redirect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+import aiohttp
+from yarl import URL
+
+from ._protocol import Request, Response, default_headers
+from .errors import APIConnectionError, APITimeoutError, ClientClosedError
+
+API_KEY_HEADER = "x-api-key"
+MAX_REDIRECTS = 10
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class Transport:
+    """Sends a Request and reads the whole Response; maps network failures to our errors."""
+
+    def __init__(
+        self,
+        *,
+        base_url: URL,
+        api_key: str,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self._base_url = base_url
+        self._origin = base_url.origin()
+        self._api_key = api_key
+        self._session = session
+        self._owns_session = session is None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<Transport {self._origin} owns_session={self._owns_session}>"
+
+    @property
+    def closed(self) -> bool:
+        """Whether close() was called."""
+        return self._closed
+
+    async def close(self) -> None:
+        """Close the session if this transport opened it; never a borrowed one."""
+        self._closed = True
+        session, self._session = self._session, None
+        if self._owns_session and session is not None:
+            await session.close()
+
+    def url_for(self, request: Request) -> URL:
+        """The absolute URL of a request (its path is already percent-encoded)."""
+        return URL(str(self._base_url) + request.path, encoded=True)
+
+    async def send(
+        self, request: Request, *, attempt_timeout: float | None, connect: float | None
+    ) -> Response:
+        """One attempt, redirects included, within ``attempt_timeout`` seconds."""
+        session = self._get_session()
+        url = self.url_for(request)
+        try:
+            async with asyncio.timeout(attempt_timeout):
+                return await self._follow(session, request, url, connect)
+        except TimeoutError as exc:
+            raise APITimeoutError(
+                f"{request.method} /{request.path} timed out after {attempt_timeout}s",
+                method=request.method,
+                url=str(url),
+                request_sent=not isinstance(exc, aiohttp.ConnectionTimeoutError),
+            ) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _connection_error(request, url, exc) from exc
+
+    async def _follow(
+        self,
+        session: aiohttp.ClientSession,
+        request: Request,
+        url: URL,
+        connect: float | None,
+    ) -> Response:
+        method, body = request.method, request.json
+        params = request.params
+        for _ in range(MAX_REDIRECTS + 1):
+            async with session.request(
+                method,
+                url,
+                params=params,
+                json=body,
+                headers=self._headers_for(url),
+                allow_redirects=False,
+                raise_for_status=False,
+                timeout=aiohttp.ClientTimeout(total=None, connect=connect),
+            ) as raw:
+                location = raw.headers.get("Location")
+                if raw.status not in _REDIRECTS or location is None:
+                    return await _read(raw, method)
+            url = url.join(URL(location))
+            params = None  # the Location carries its own query
+            if raw.status == 303 or (raw.status in (301, 302) and method == "POST"):
+                method, body = "GET", None
+        raise APIConnectionError(
+            f"{request.method} /{request.path}: more than {MAX_REDIRECTS} redirects",
+            method=request.method,
+            url=str(url),
+        )
+
+    def _headers_for(self, url: URL) -> Mapping[str, str]:
+        headers = default_headers()
+        if url.origin() == self._origin:
+            headers[API_KEY_HEADER] = self._api_key
+        return headers
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new WhautoChat")
+        if self._session is None:
+            # Created lazily: an aiohttp session must be made inside a running loop.
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+        return self._session
+
+
+async def _read(raw: aiohttp.ClientResponse, method: str) -> Response:
+    body = await raw.read()
+    headers = {key.lower(): value for key, value in raw.headers.items()}
+    return Response(method=method, url=str(raw.url), status=raw.status, headers=headers, body=body)
+
+
+def _connection_error(request: Request, url: URL, exc: BaseException) -> APIConnectionError:
+    # Only a failure to open the connection proves the server never saw the request.
+    sent = not isinstance(exc, aiohttp.ClientConnectorError)
+    reason = str(exc) or type(exc).__name__
+    return APIConnectionError(
+        f"{request.method} /{request.path} failed: {reason}",
+        method=request.method,
+        url=str(url),
+        request_sent=sent,
+    )

@@ -1,0 +1,251 @@
+"""The one cattrs converter that maps the attrs models to the wire and back.
+
+``make_converter()`` builds it; every hook is registered in ``configure_converter()``,
+in one place and in a deliberate order. Response data is validated strictly here
+(``"false"`` is not a bool, ``1`` is not a string) because cattrs' own hooks coerce.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from .errors import ResponseValidationError
+from .models import DeleteResult, Event, Webhook, WebhookEvent, WebhookSpec
+
+__all__ = [
+    "WIRE_NAMES",
+    "configure_converter",
+    "format_timestamp",
+    "make_converter",
+    "parse_timestamp",
+    "structure_response",
+]
+
+T = TypeVar("T")
+
+#: Python attribute name -> wire (camelCase) name, for the attributes that differ.
+WIRE_NAMES: Mapping[str, str] = {
+    "server_url": "serverUrl",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+}
+_WEBHOOK_KEYS = frozenset({"id", "name", "serverUrl", "active", "events"})
+_TIMESTAMP_KEYS = ("createdAt", "updatedAt")
+# Never wire keys: they carry values prepared by the wrappers into the generated fns.
+_EXTRA_KEY = "\x00extra"
+_PARSED = "\x00parsed:"
+_EVENTS_BY_VALUE = {event.value: event for event in WebhookEvent}
+_EXCERPT_CHARS = 200
+
+
+def make_converter() -> cattrs.Converter:
+    """A new converter with every hook of this package registered."""
+    converter = cattrs.Converter(detailed_validation=True)
+    configure_converter(converter)
+    return converter
+
+
+def configure_converter(converter: cattrs.Converter) -> None:
+    """Register the strict scalar hooks, then the model hooks that rely on them."""
+    converter.register_structure_hook(str, _strict(str, "a string"))
+    converter.register_structure_hook(bool, _strict(bool, "a boolean"))
+    converter.register_structure_hook(Event, _structure_event)
+    converter.register_unstructure_hook(WebhookEvent, lambda event: event.value)
+    converter.register_unstructure_hook(datetime, format_timestamp)
+    events_type = tuple[Event, ...]
+    events_hook = _require_list(converter.get_structure_hook(events_type))
+    converter.register_structure_hook_func(lambda t: t == events_type, events_hook)
+    _register_webhook(converter)
+    webhooks_hook = _require_list(converter.get_structure_hook(list[Webhook]))
+    converter.register_structure_hook_func(lambda t: t == list[Webhook], webhooks_hook)
+    _register_delete_result(converter)
+    _register_spec(converter)
+
+
+def _strict(kind: type[T], label: str) -> Callable[[Any, Any], T]:
+    def structure(value: Any, _: Any) -> T:
+        if type(value) is not kind:
+            raise TypeError(f"expected {label}, got {_json_type(value)}")
+        return value  # type: ignore[no-any-return,unused-ignore]
+
+    return structure
+
+
+def _require_list(inner: Callable[[Any, Any], T]) -> Callable[[Any, Any], T]:
+    def structure(value: Any, kind: Any) -> T:
+        if not isinstance(value, list):
+            raise TypeError(f"expected an array, got {_json_type(value)}")
+        return inner(value, kind)
+
+    return structure
+
+
+def _as_is(value: Any, _: Any) -> Any:
+    return value
+
+
+def _structure_event(value: Any, _: Any) -> Event:
+    if type(value) is not str:
+        raise TypeError(f"expected a string, got {_json_type(value)}")
+    # An event name this release does not know stays a plain string (forward compatible).
+    return _EVENTS_BY_VALUE.get(value, value)
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """An ISO 8601 string as an aware datetime (naive is taken as UTC); else ``None``."""
+    if type(value) is not str:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def format_timestamp(value: datetime) -> str:
+    """An aware datetime as ISO 8601 UTC with milliseconds, e.g. ``...00.000Z``."""
+    utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _register_webhook(converter: cattrs.Converter) -> None:
+    generated = make_dict_structure_fn(
+        Webhook,
+        converter,
+        server_url=override(rename="serverUrl"),
+        created_at=override(rename=_PARSED + "createdAt", struct_hook=_as_is),
+        updated_at=override(rename=_PARSED + "updatedAt", struct_hook=_as_is),
+        extra=override(rename=_EXTRA_KEY, struct_hook=_as_is),
+    )
+
+    def structure(data: Any, _: Any) -> Webhook:
+        if not isinstance(data, dict):
+            raise TypeError(f"expected an object, got {_json_type(data)}")
+        known, extra = _split_extra(data)
+        # Timestamps are parsed here, not by a hook, so a bad one never aborts a listing.
+        for key in _TIMESTAMP_KEYS:
+            known[_PARSED + key] = _pop_timestamp(known, extra, key)
+        known[_EXTRA_KEY] = extra
+        return generated(known, Webhook)
+
+    converter.register_structure_hook(Webhook, structure)
+    converter.register_unstructure_hook(Webhook, _webhook_unstructure(converter))
+
+
+def _split_extra(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    known = {key: value for key, value in data.items() if key in _WEBHOOK_KEYS}
+    if len(known) == len(data):
+        return known, {}
+    skip = _WEBHOOK_KEYS.union(_TIMESTAMP_KEYS)
+    extra = {key: value for key, value in data.items() if key not in skip}
+    known.update((key, data[key]) for key in _TIMESTAMP_KEYS if key in data)
+    return known, extra
+
+
+def _pop_timestamp(known: dict[str, Any], extra: dict[str, Any], key: str) -> datetime | None:
+    if key not in known:
+        return None
+    raw = known.pop(key)
+    parsed = parse_timestamp(raw)
+    if parsed is None and raw is not None:
+        extra[key] = raw  # keep what we could not parse, to send it back unchanged
+    return parsed
+
+
+def _webhook_unstructure(converter: cattrs.Converter) -> Callable[[Webhook], Any]:
+    generated = make_dict_unstructure_fn(
+        Webhook,
+        converter,
+        server_url=override(rename="serverUrl"),
+        created_at=override(rename="createdAt", omit_if_default=True),
+        updated_at=override(rename="updatedAt", omit_if_default=True),
+        extra=override(omit=True),
+    )
+
+    def unstructure(webhook: Webhook) -> dict[str, Any]:
+        wire: dict[str, Any] = generated(webhook)
+        for key, value in webhook.extra.items():
+            wire.setdefault(key, value)
+        return wire
+
+    return unstructure
+
+
+def _register_delete_result(converter: cattrs.Converter) -> None:
+    generated = make_dict_structure_fn(
+        DeleteResult, converter, extra=override(rename=_EXTRA_KEY, struct_hook=_as_is)
+    )
+
+    def structure(data: Any, _: Any) -> DeleteResult:
+        if not isinstance(data, dict):
+            raise TypeError(f"expected an object, got {_json_type(data)}")
+        extra = {key: value for key, value in data.items() if key != "success"}
+        return generated({"success": data.get("success"), _EXTRA_KEY: extra}, _)
+
+    converter.register_structure_hook(DeleteResult, structure)
+
+
+def _register_spec(converter: cattrs.Converter) -> None:
+    converter.register_structure_hook(
+        WebhookSpec,
+        make_dict_structure_fn(
+            WebhookSpec,
+            converter,
+            server_url=override(rename="serverUrl"),
+            _cattrs_forbid_extra_keys=True,
+        ),
+    )
+    converter.register_unstructure_hook(
+        WebhookSpec,
+        make_dict_unstructure_fn(WebhookSpec, converter, server_url=override(rename="serverUrl")),
+    )
+
+
+def structure_response(
+    converter: cattrs.Converter, data: Any, kind: type[T], body: bytes = b""
+) -> T:
+    """Structure decoded JSON into ``kind`` or raise ResponseValidationError with paths."""
+    try:
+        return converter.structure(data, kind)
+    except Exception as exc:
+        found = cattrs.transform_error(exc, path="$", format_exception=_describe)
+        messages = [_wire_path(message) for message in found]
+        excerpt = excerpt_of(body)
+        detail = "; ".join(messages[:5]) + (" ..." if len(messages) > 5 else "")
+        raise ResponseValidationError(
+            f"unexpected response: {detail} (body: {excerpt!r})", body_excerpt=excerpt
+        ) from exc
+
+
+_ATTRIBUTE = re.compile(r"\.(server_url|created_at|updated_at)\b")
+
+
+def _wire_path(message: str) -> str:
+    return _ATTRIBUTE.sub(lambda m: "." + WIRE_NAMES[m.group(1)], message)
+
+
+def _describe(exc: BaseException, kind: Any) -> str:
+    if isinstance(exc, TypeError) and str(exc).startswith("expected "):
+        return str(exc)  # our own strict hooks already say it plainly
+    return cattrs.v.format_exception(exc, kind)
+
+
+def excerpt_of(body: bytes) -> str:
+    """The first characters of a body, decoded leniently, for error messages."""
+    text = body[:_EXCERPT_CHARS].decode("utf-8", errors="replace")
+    return text + ("..." if len(body) > _EXCERPT_CHARS else "")
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "a number"
+    return names.get(type(value), type(value).__name__)
