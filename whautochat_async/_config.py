@@ -78,7 +78,8 @@ def resolve_base_url(
             f"base_url {str(raw)!r} uses plain http to a non-loopback host, which would send "
             "the API key in clear; use https, or pass allow_insecure_http=True"
         )
-    return url if url.path.endswith("/") else url.with_path(url.path + "/")
+    # yarl prints an empty path without its slash: add it so paths join beneath it.
+    return url if str(url).endswith("/") else URL(str(url) + "/")
 
 
 def is_loopback(host: str) -> bool:

@@ -1,0 +1,53 @@
+"""Shared fixtures: the fake server on loopback, a client bound to it, aioresponses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import aioresponses.core
+import pytest
+from aiohttp import ClientResponse
+
+from whautochat_async import WhautoChat
+from whautochat_async.testing import FakeWhautoChat
+
+API_KEY = "sk-test-0123456789abcdef"
+
+
+class _CompatClientResponse(ClientResponse):
+    """aioresponses 0.7.9 does not pass aiohttp 3.14's keyword-only ``stream_writer``.
+
+    Its issue #289; with ``writer=None`` aiohttp only reads ``output_size`` from it.
+    """
+
+    def __init__(self, *args: Any, stream_writer: Any = None, **kwargs: Any) -> None:
+        writer = stream_writer or SimpleNamespace(output_size=0)
+        super().__init__(*args, stream_writer=writer, **kwargs)
+
+
+@pytest.fixture
+def mock_http() -> Iterator[aioresponses.aioresponses]:
+    """aioresponses with the aiohttp 3.14 compat shim; for narrow unit cases only."""
+    original = aioresponses.core.ClientResponse
+    aioresponses.core.ClientResponse = _CompatClientResponse  # type: ignore[misc]
+    try:
+        with aioresponses.aioresponses() as mocked:
+            yield mocked
+    finally:
+        aioresponses.core.ClientResponse = original  # type: ignore[misc]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeWhautoChat]:
+    """A FakeWhautoChat on 127.0.0.1, an ephemeral port, accepting API_KEY."""
+    async with FakeWhautoChat(api_key=API_KEY, seed=1) as server:
+        yield server
+
+
+@pytest.fixture
+async def client(fake: FakeWhautoChat) -> AsyncIterator[WhautoChat]:
+    """A client talking to ``fake`` over a real socket."""
+    async with WhautoChat(API_KEY, base_url=fake.url, environ={}) as api:
+        yield api

@@ -1,0 +1,73 @@
+"""Resolution and validation of the key, the base URL and the time limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from whautochat_async import ConfigurationError, Timeout, WhautoChat
+from whautochat_async._config import is_loopback, resolve_api_key, resolve_base_url
+
+
+def test_key_falls_back_to_the_environment() -> None:
+    assert resolve_api_key(None, {"WHAUTOCHAT_API_KEY": "k-env"}) == "k-env"
+    assert resolve_api_key("k-arg", {"WHAUTOCHAT_API_KEY": "k-env"}) == "k-arg"
+
+
+@pytest.mark.parametrize("key", [None, "", "   "])
+def test_missing_or_blank_key_names_the_variable(key: str | None) -> None:
+    with pytest.raises(ConfigurationError, match="WHAUTOCHAT_API_KEY"):
+        WhautoChat(key, environ={})
+
+
+def test_key_with_a_line_break_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        resolve_api_key("secret-value\n", {})
+    assert "secret-value" not in str(caught.value)
+
+
+def test_base_url_defaults_and_environment() -> None:
+    assert str(resolve_base_url(None, {}, allow_http=False)) == "https://api.whauto.chat/"
+    env = {"WHAUTOCHAT_BASE_URL": "https://eu.whauto.chat/api"}
+    assert str(resolve_base_url(None, env, allow_http=False)) == "https://eu.whauto.chat/api/"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://api.whauto.chat",
+        "api.whauto.chat",
+        "https://",
+        "http://api.whauto.chat",
+        "https://user:pw@api.whauto.chat",
+        "https://api.whauto.chat/?x=1",
+    ],
+)
+def test_bad_base_urls_are_configuration_errors(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="base_url"):
+        resolve_base_url(url, {}, allow_http=False)
+
+
+def test_plain_http_only_to_loopback_unless_allowed() -> None:
+    assert resolve_base_url("http://127.0.0.1:8080", {}, allow_http=False).port == 8080
+    assert resolve_base_url("http://localhost", {}, allow_http=False).host == "localhost"
+    assert resolve_base_url("http://[::1]:9", {}, allow_http=False).port == 9
+    assert resolve_base_url("http://10.0.0.5", {}, allow_http=True).host == "10.0.0.5"
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.8.0.1", True), ("::1", True), ("example.com", False)],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_a_number_timeout_bounds_the_whole_call() -> None:
+    assert Timeout.of(5) == Timeout(deadline=5, attempt=5, connect=5)
+    assert Timeout.of(None) == Timeout(deadline=None, attempt=None, connect=None)
+
+
+@pytest.mark.parametrize("bad", [0, -1, "3", True])
+def test_bad_timeouts_are_refused(bad: object) -> None:
+    with pytest.raises(ConfigurationError, match=r"timeout|deadline"):
+        Timeout.of(bad)  # type: ignore[arg-type]

@@ -1,0 +1,114 @@
+"""Pure request building and response interpretation, no sockets."""
+
+from __future__ import annotations
+
+import pytest
+from yarl import URL
+
+from whautochat_async import (
+    APIStatusError,
+    AuthenticationError,
+    InternalServerError,
+    NotFoundError,
+    RateLimitError,
+    ResponseValidationError,
+    __version__,
+)
+from whautochat_async import _protocol as protocol
+
+
+def response(status: int, body: bytes, **headers: str) -> protocol.Response:
+    return protocol.Response(
+        method="GET",
+        url="https://api.example.com/v1/webhooks?page=1",
+        status=status,
+        headers=headers,
+        body=body,
+    )
+
+
+@pytest.mark.parametrize("webhook_id", ["a/../b", "..", ".", "a?b#c", "x y%2F", "ü/"])
+def test_ids_stay_one_segment_under_the_webhooks_path(webhook_id: str) -> None:
+    path = protocol.webhook_path(webhook_id)
+    base = URL("https://api.example.com/prefix/")
+    resolved = URL(str(base) + path, encoded=True)
+    assert resolved.path.startswith("/prefix/v1/webhooks/")
+    assert resolved.raw_path.count("/") == 4
+    assert resolved.path.removeprefix("/prefix/v1/webhooks/") == webhook_id
+    assert "/../" not in resolved.raw_path
+    assert not resolved.raw_path.endswith("/..")
+
+
+def test_default_headers_name_the_client_and_version() -> None:
+    headers = protocol.default_headers()
+    assert headers == {
+        "Accept": "application/json",
+        "User-Agent": f"whautochat-async/{__version__}",
+    }
+
+
+def test_list_request_sends_page_and_limit_as_strings() -> None:
+    request = protocol.list_request(page=3, limit=50)
+    assert (request.method, request.path, request.params) == (
+        "GET",
+        "v1/webhooks",
+        {"page": "3", "limit": "50"},
+    )
+    assert request.idempotent
+    assert not protocol.create_request({"name": "x"}).idempotent
+
+
+def test_decode_json_rejects_html_with_the_content_type_and_an_excerpt() -> None:
+    page = response(200, b"<html>Bad gateway</html>", **{"content-type": "text/html"})
+    with pytest.raises(ResponseValidationError, match="text/html") as caught:
+        protocol.decode_json(page)
+    assert "Bad gateway" in caught.value.body_excerpt
+    assert isinstance(caught.value.__cause__, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [(401, AuthenticationError), (404, NotFoundError), (503, InternalServerError)],
+)
+def test_raise_for_status_maps_and_keeps_details(status: int, cls: type[APIStatusError]) -> None:
+    body = b'{"error": {"code": "x", "message": "Webhook wh_1 not found"}}'
+    with pytest.raises(cls) as caught:
+        protocol.raise_for_status(response(status, body, **{"x-request-id": "req_9"}))
+    error = caught.value
+    assert str(error) == f"GET /v1/webhooks?page=1 -> {status}: Webhook wh_1 not found"
+    assert (error.status, error.method, error.request_id) == (status, "GET", "req_9")
+    assert error.body == {"error": {"code": "x", "message": "Webhook wh_1 not found"}}
+
+
+def test_unlisted_status_is_still_an_api_status_error() -> None:
+    with pytest.raises(APIStatusError) as caught:
+        protocol.raise_for_status(response(418, b"short and stout"))
+    assert type(caught.value) is APIStatusError
+    assert "418: short and stout" in str(caught.value)
+
+
+def test_rate_limit_error_carries_retry_after() -> None:
+    with pytest.raises(RateLimitError) as caught:
+        protocol.raise_for_status(response(429, b""), retry_after=2.5)
+    assert caught.value.retry_after == 2.5
+    assert "no body" in str(caught.value)
+
+
+def test_2xx_passes() -> None:
+    protocol.raise_for_status(response(204, b""))
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ({"message": "m"}, "m"),
+        ({"error": "e"}, "e"),
+        ({"error": {"message": "nested"}}, "nested"),
+        ({"detail": " d "}, "d"),
+        ("plain", "plain"),
+        ({"other": 1}, None),
+        ([1], None),
+    ],
+)
+def test_error_text_reads_common_shapes(body: object, text: str | None) -> None:
+    assert protocol.error_text(body) == text

@@ -1,0 +1,101 @@
+"""The fake server's webhooks, kept in wire format (camelCase dicts), in insertion order."""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["WebhookStore", "format_timestamp"]
+
+#: Fields the server owns: taken from a body neither on create nor on replace.
+SERVER_OWNED = ("id", "createdAt", "updatedAt")
+_FIELD_ORDER = ("id", "name", "serverUrl", "active", "events", "createdAt", "updatedAt")
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and ``Z``: ``2024-05-01T12:00:00.000Z``.
+
+    A naive datetime is taken to be UTC already.
+    """
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    millis = moment.microsecond // 1000
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"
+
+
+def _ordered(webhook: Mapping[str, Any]) -> dict[str, Any]:
+    known = {key: webhook[key] for key in _FIELD_ORDER if key in webhook}
+    return known | {k: v for k, v in webhook.items() if k not in known}
+
+
+class WebhookStore:
+    """Live list of stored webhooks plus the id and time sources that stamp them."""
+
+    def __init__(self, *, seed: int | None, clock: Callable[[], datetime] | None) -> None:
+        self.items: list[dict[str, Any]] = []
+        # Not a secrets-grade RNG on purpose: with a seed, ids repeat run to run.
+        self._rng = random.Random(seed)
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._direct_count = 0
+
+    def now(self) -> str:
+        """The clock's current time, formatted as the server sends timestamps."""
+        return format_timestamp(self._clock())
+
+    def new_id(self) -> str:
+        """A fresh id such as ``wh_1a2b3c4d5e6f``, unique in the store."""
+        taken = {item.get("id") for item in self.items}
+        while True:
+            candidate = f"wh_{self._rng.getrandbits(48):012x}"
+            if candidate not in taken:
+                return candidate
+
+    def find(self, webhook_id: str) -> int | None:
+        """The index of the webhook with that id, or None."""
+        for index, item in enumerate(self.items):
+            if item.get("id") == webhook_id:
+                return index
+        return None
+
+    def page(self, page: int, limit: int) -> list[dict[str, Any]]:
+        """Copies of the webhooks on 1-based ``page`` of size ``limit``."""
+        start = (page - 1) * limit
+        return copy.deepcopy(self.items[start : start + limit])
+
+    def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Store a validated POST body (``active`` defaults to true); return a copy."""
+        now = self.now()
+        fields = {k: v for k, v in body.items() if k not in SERVER_OWNED}
+        stored = {"id": self.new_id(), "active": True, **fields}
+        stored |= {"createdAt": now, "updatedAt": now}
+        self.items.append(_ordered(copy.deepcopy(stored)))
+        return copy.deepcopy(self.items[-1])
+
+    def replace(self, index: int, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Replace the webhook at ``index`` by a validated PUT body; return a copy."""
+        old = self.items[index]
+        fields = {k: v for k, v in body.items() if k not in SERVER_OWNED}
+        stored = {"id": old["id"], **copy.deepcopy(fields)}
+        stored |= {"createdAt": old.get("createdAt"), "updatedAt": self.now()}
+        self.items[index] = _ordered(stored)
+        return copy.deepcopy(self.items[index])
+
+    def add_direct(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Store a webhook without validation, filling defaults; return a copy."""
+        self._direct_count += 1
+        number = self._direct_count
+        now = self.now()
+        defaults: dict[str, Any] = {
+            "id": self.new_id(),
+            "name": f"webhook-{number:04d}",
+            "serverUrl": f"https://example.com/hooks/{number}",
+            "active": True,
+            "events": ["incoming_whatsapp_message"],
+            "createdAt": now,
+            "updatedAt": now,
+        }
+        self.items.append(_ordered(defaults | copy.deepcopy(dict(fields))))
+        return copy.deepcopy(self.items[-1])
