@@ -23,7 +23,7 @@ LIST_URL = f"{BASE}/v1/webhooks?limit=100&page=1"
 
 @pytest.fixture
 async def client() -> AsyncIterator[WhautoChat]:
-    async with WhautoChat(API_KEY, base_url=BASE, environ={}) as api:
+    async with WhautoChat(API_KEY, base_url=BASE, retry=0, environ={}) as api:
         yield api
 
 

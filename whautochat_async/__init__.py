@@ -1,6 +1,7 @@
 """An asyncio client for the WhautoChat Webhooks REST API."""
 
 from ._config import Timeout
+from ._retry import RetryPolicy
 from ._version import __version__
 from .client import WhautoChat
 from .errors import (
@@ -28,6 +29,9 @@ from .errors import (
 )
 from .models import DeleteResult, Event, Page, Webhook, WebhookEvent, WebhookSpec
 from .pagination import AsyncPaginator
+from .ratelimit import RateLimit, RateLimiter, SlidingWindowRateLimiter
+from .specs import load_specs
+from .sync import SyncAction, SyncOutcome, SyncReport
 
 __all__ = [
     "APIConnectionError",
@@ -49,9 +53,16 @@ __all__ = [
     "Page",
     "PaginationError",
     "PermissionDeniedError",
+    "RateLimit",
     "RateLimitError",
+    "RateLimiter",
     "ResponseValidationError",
+    "RetryPolicy",
+    "SlidingWindowRateLimiter",
+    "SyncAction",
     "SyncError",
+    "SyncOutcome",
+    "SyncReport",
     "Timeout",
     "UnknownOutcomeError",
     "UnprocessableEntityError",
@@ -61,4 +72,5 @@ __all__ = [
     "WhautoChat",
     "WhautoChatError",
     "__version__",
+    "load_specs",
 ]

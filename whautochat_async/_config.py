@@ -29,7 +29,9 @@ class Timeout:
     """Time limits, in seconds; ``None`` means no limit.
 
     ``deadline`` bounds a whole call, retries and waits included; ``attempt`` bounds one
-    HTTP attempt; ``connect`` bounds opening a connection.
+    HTTP attempt; ``connect`` bounds opening a connection. Each attempt gets
+    ``min(attempt, time left)``, and a retry whose wait would end past the deadline is not
+    made: the last error is raised at once instead.
     """
 
     deadline: float | None = attrs.field(default=60.0, validator=_non_negative)

@@ -1,58 +1,256 @@
-"""One API call: deadline, attempts and status mapping around the transport.
+"""One API call: rate limiter, attempts, retry decisions and waits, within one deadline.
 
-Retries and rate limiting hook in here (see ``_retry.py`` and ``ratelimit.py``).
+Each attempt: wait for the limiter, send with a timeout of ``min(attempt, time left)``,
+then let :func:`~whautochat_async._retry.decide` choose. A wait that would end past the
+deadline is not slept: the last error is raised at once. ``asyncio.timeout(deadline)``
+around the whole call is the hard guard (:class:`DeadlineExceededError`).
+
+Time is injected (``clock``, ``wall_clock``, ``sleep``, ``random``) so the loop is
+unit-tested without sleeping; the hard guard alone runs on the event loop's clock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random as _random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import NoReturn
+
+import attrs
 
 from ._config import Timeout
 from ._protocol import Request, Response, raise_for_status
+from ._retry import Decision, Outcome, RetryPolicy, decide, limiter_pause
 from ._transport import Transport
-from .errors import DeadlineExceededError
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ClientClosedError,
+    DeadlineExceededError,
+    NotFoundError,
+    UnknownOutcomeError,
+)
+from .ratelimit import RateLimiter
 
 logger = logging.getLogger("whautochat_async")
 
 
+@attrs.define
+class _Call:
+    """The mutable state of one call, read when the deadline cuts it short."""
+
+    request: Request
+    deadline: float | None
+    deadline_at: float | None
+    attempt: int = 0
+    phase: str = "starting"
+    in_flight: bool = False
+    #: An earlier attempt failed after the server may have acted on it.
+    maybe_acted: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.request.method} /{self.request.path}"
+
+
 class Requester:
-    """Sends a request within the call's deadline and raises for non-2xx answers."""
+    """Sends a request with retries, rate limiting and a deadline; raises for non-2xx."""
 
     def __init__(
         self,
         transport: Transport,
         *,
         timeout: Timeout,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        random: Callable[[], float] = _random.random,
     ) -> None:
         self.transport = transport
         self.timeout = timeout
-        self._clock = clock
+        self.retry = RetryPolicy() if retry is None else retry
+        self.limiter = limiter
+        self._clock, self._wall_clock = clock, wall_clock
+        self._sleep, self._random = sleep, random
+
+    def with_options(
+        self, *, timeout: Timeout | None = None, retry: RetryPolicy | None = None
+    ) -> Requester:
+        """A requester sharing this one's transport, limiter and clocks, with new limits."""
+        return Requester(
+            self.transport,
+            timeout=self.timeout if timeout is None else timeout,
+            retry=self.retry if retry is None else retry,
+            limiter=self.limiter,
+            clock=self._clock,
+            wall_clock=self._wall_clock,
+            sleep=self._sleep,
+            random=self._random,
+        )
 
     async def send(self, request: Request) -> Response:
         """The 2xx Response for ``request``, or the mapped error."""
+        if self.transport.closed:
+            raise ClientClosedError("the client is closed; create a new WhautoChat")
         deadline = self.timeout.deadline
         started = self._clock()
+        call = _Call(request, deadline, None if deadline is None else started + deadline)
         scope = asyncio.timeout(deadline)
         try:
             async with scope:
-                return await self._attempt(request, started)
+                return await self._attempts(call)
         except TimeoutError as exc:
-            if scope.expired():
-                raise DeadlineExceededError(
-                    f"{request.method} /{request.path}: deadline of {deadline}s exceeded",
-                    method=request.method,
-                    url=str(self.transport.url_for(request)),
-                ) from exc
-            raise
+            if not scope.expired():
+                raise
+            error = self._deadline_error(call, sent=call.in_flight)
+            error.__cause__ = exc
+            logger.debug("%s: deadline of %ss exceeded (%s)", call.label, deadline, call.phase)
+            if call.in_flight and not request.idempotent:
+                raise _unknown_outcome(call, error, "the deadline ran out") from error
+            raise error from exc
 
-    async def _attempt(self, request: Request, started: float) -> Response:
-        response = await self.transport.send(
-            request, attempt_timeout=self.timeout.attempt, connect=self.timeout.connect
+    async def _attempts(self, call: _Call) -> Response:
+        while True:
+            call.attempt += 1
+            outcome = await self._attempt(call)
+            if isinstance(outcome, Response) and 200 <= outcome.status < 300:
+                self._log(call, outcome, "done")
+                return outcome
+            wait = self._wait_or_fail(call, outcome)
+            call.maybe_acted = call.maybe_acted or _may_have_acted(outcome)
+            call.phase = f"waiting {wait:.3f}s before attempt {call.attempt + 1}"
+            await self._sleep(wait)
+
+    def _wait_or_fail(self, call: _Call, outcome: Outcome) -> float:
+        """Seconds to wait before the next attempt; raises when there is to be none."""
+        now_wall = self._wall_clock()
+        decision = decide(
+            self.retry, call.request, outcome, call.attempt, now_wall=now_wall, random=self._random
         )
-        logger.debug("%s /%s -> %s (attempt 1)", request.method, request.path, response.status)
-        raise_for_status(response)
+        if not decision.retry:
+            self._log(call, outcome, f"not retrying: {decision.reason}")
+            gave_up = call.attempt > 1 or decision.server_wait is not None
+            note = f"attempt {call.attempt}: {decision.reason}" if gave_up else ""
+            _fail(call, outcome, decision, note=note)
+        if call.deadline_at is not None and self._clock() + decision.wait >= call.deadline_at:
+            why = f"not retrying: waiting {decision.wait:.3f}s would pass the deadline"
+            self._log(call, outcome, f"{why} ({decision.reason})")
+            _fail(call, outcome, decision, note=f"{why} of {call.deadline}s")
+        self._log(call, outcome, f"retrying in {decision.wait:.3f}s: {decision.reason}")
+        return decision.wait
+
+    async def _attempt(self, call: _Call) -> Outcome:
+        """One attempt: the Response, or the network failure as a value."""
+        if self.limiter is not None:
+            call.phase = "waiting for the rate limiter"
+            await self.limiter.acquire()
+        sent, clipped = True, False
+        try:
+            attempt_timeout, clipped = self._attempt_timeout(call)
+            call.phase, call.in_flight = f"attempt {call.attempt} in flight", True
+            connect = _smaller(self.timeout.connect, attempt_timeout)
+            response = await self.transport.send(
+                call.request, attempt_timeout=attempt_timeout, connect=connect
+            )
+        except APIConnectionError as exc:
+            sent, call.in_flight = exc.request_sent, False
+            if clipped and isinstance(exc, APITimeoutError):
+                return self._deadline_error(call, sent=exc.request_sent, cause=exc)
+            return exc
+        except ClientClosedError:
+            sent = False
+            raise
+        finally:
+            if self.limiter is not None:
+                self.limiter.release(sent=sent)
+        call.in_flight = False
+        await self._observe_quota(call, response)
         return response
+
+    def _attempt_timeout(self, call: _Call) -> tuple[float | None, bool]:
+        """This attempt's timeout and whether the deadline (not ``attempt``) set it."""
+        per_attempt = self.timeout.attempt
+        if call.deadline_at is None:
+            return per_attempt, False
+        remaining = call.deadline_at - self._clock()
+        if remaining <= 0:
+            raise self._deadline_error(call, sent=False)
+        if per_attempt is not None and per_attempt <= remaining:
+            return per_attempt, False
+        return remaining, True
+
+    async def _observe_quota(self, call: _Call, response: Response) -> None:
+        """Hold every caller of the limiter when the server says the quota is spent."""
+        if self.limiter is None:
+            return
+        now_wall, max_wait = self._wall_clock(), self.retry.max_wait
+        wait = limiter_pause(response.status, response.headers, now_wall, max_wait=max_wait)
+        if wait is not None:
+            logger.debug("%s: quota spent, pausing the rate limiter %.3fs", call.label, wait)
+            await self.limiter.pause(wait)
+
+    def _deadline_error(
+        self, call: _Call, *, sent: bool, cause: BaseException | None = None
+    ) -> DeadlineExceededError:
+        error = DeadlineExceededError(
+            f"{call.label}: deadline of {call.deadline}s exceeded ({call.phase})",
+            method=call.request.method,
+            url=str(self.transport.url_for(call.request)),
+            request_sent=sent,
+        )
+        error.__cause__ = cause
+        return error
+
+    def _log(self, call: _Call, outcome: Outcome, what: str) -> None:
+        result = outcome.status if isinstance(outcome, Response) else type(outcome).__name__
+        limit = self.retry.max_retries + 1
+        logger.debug("%s attempt %d/%d -> %s; %s", call.label, call.attempt, limit, result, what)
+
+
+def _fail(call: _Call, outcome: Outcome, decision: Decision, *, note: str = "") -> NoReturn:
+    """Raise the error for a failed attempt that is not retried."""
+    error = outcome if isinstance(outcome, APIConnectionError) else _status_error(outcome, decision)
+    if note:
+        error.add_note(note)
+    if call.maybe_acted and call.request.method == "DELETE" and isinstance(error, NotFoundError):
+        error.add_note(
+            "an earlier attempt of this DELETE may have reached the server and deleted it"
+        )
+    if decision.unknown_outcome:
+        raise _unknown_outcome(call, error, decision.reason) from error
+    raise error
+
+
+def _may_have_acted(outcome: Outcome) -> bool:
+    if isinstance(outcome, Response):
+        return outcome.status >= 500
+    return outcome.request_sent
+
+
+def _status_error(response: Response, decision: Decision) -> APIStatusError:
+    try:
+        raise_for_status(response, retry_after=decision.server_wait)
+    except APIStatusError as error:
+        return error
+    raise AssertionError(f"status {response.status} maps to no error")  # pragma: no cover
+
+
+def _unknown_outcome(call: _Call, error: Exception, reason: str) -> UnknownOutcomeError:
+    return UnknownOutcomeError(
+        f"{call.label}: the webhook may or may not have been created ({reason}: {error}). "
+        "It was not retried, so as never to create a duplicate: "
+        "list the webhooks before creating it again.",
+        method=call.request.method,
+        url=getattr(error, "url", ""),
+    )
+
+
+def _smaller(a: float | None, b: float | None) -> float | None:
+    if a is None:
+        return b
+    return a if b is None else min(a, b)

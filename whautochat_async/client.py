@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Self
@@ -12,8 +13,10 @@ from yarl import URL
 
 from ._config import Timeout, environment, resolve_api_key, resolve_base_url
 from ._requester import Requester
+from ._retry import RetryPolicy
 from ._transport import Transport
 from .converters import make_converter
+from .ratelimit import RateLimit, RateLimiter, resolve_rate_limiter
 from .resources import Webhooks
 
 __all__ = ["WhautoChat"]
@@ -32,6 +35,10 @@ class WhautoChat:
             ``https://api.whauto.chat``. Plain http only to loopback unless
             ``allow_insecure_http=True``.
         timeout: seconds for a whole call (retries included), or a :class:`Timeout`.
+        retry: a :class:`RetryPolicy`, or the number of retries (``0``: never retry).
+        rate_limit: a :class:`RateLimit` (default 100 per 60 s), shared by every client
+            in the process with the same key and base URL; a :class:`RateLimiter` of
+            your own (e.g. shared across processes); or ``None`` for no client-side limit.
         session: an aiohttp session to borrow.
 
     Raises:
@@ -44,24 +51,33 @@ class WhautoChat:
         *,
         base_url: str | URL | None = None,
         timeout: Timeout | float | None = None,
+        retry: RetryPolicy | int | None = None,
+        rate_limit: RateLimit | RateLimiter | None = RateLimit(),  # noqa: B008 - frozen
         session: aiohttp.ClientSession | None = None,
         allow_insecure_http: bool = False,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         env = environment() if environ is None else environ
         self._base_url = resolve_base_url(base_url, env, allow_http=allow_insecure_http)
-        transport = Transport(
-            base_url=self._base_url,
-            api_key=resolve_api_key(api_key, env),
-            session=session,
-        )
-        self._timeout = Timeout() if timeout is None else Timeout.of(timeout)
+        key = resolve_api_key(api_key, env)
+        transport = Transport(base_url=self._base_url, api_key=key, session=session)
+        limiter = resolve_rate_limiter(rate_limit, api_key=key, base_url=str(self._base_url))
         self._converter: cattrs.Converter = make_converter()
-        self._requester = Requester(transport, timeout=self._timeout)
+        self._is_view = False
+        self._requester = Requester(
+            transport,
+            timeout=Timeout() if timeout is None else Timeout.of(timeout),
+            retry=RetryPolicy() if retry is None else RetryPolicy.of(retry),
+            limiter=limiter,
+        )
+        self._attach_resources()
+
+    def _attach_resources(self) -> None:
+        """Build the resources on this client's requester (a view gets its own)."""
         self.webhooks = Webhooks(self._requester.send, self._converter)
 
     def __repr__(self) -> str:
-        state = "closed" if self.closed else "open"
+        state = ("closed" if self.closed else "open") + (" view" if self._is_view else "")
         return f"<WhautoChat base_url={str(self._base_url)!r} {state}>"
 
     @property
@@ -72,7 +88,37 @@ class WhautoChat:
     @property
     def timeout(self) -> Timeout:
         """The time limits of every call."""
-        return self._timeout
+        return self._requester.timeout
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """How failed attempts are retried."""
+        return self._requester.retry
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The client-side rate limiter (shared with other clients), or None."""
+        return self._requester.limiter
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | float | None = None,
+        retry: RetryPolicy | int | None = None,
+    ) -> WhautoChat:
+        """A view of this client with other limits, e.g. for one call; ``None``: keep.
+
+        The view shares the session and the rate limiter. Closing the view does
+        nothing; closing this client closes it for every view.
+        """
+        view = copy.copy(self)
+        view._is_view = True
+        view._requester = self._requester.with_options(
+            timeout=None if timeout is None else Timeout.of(timeout),
+            retry=None if retry is None else RetryPolicy.of(retry),
+        )
+        view._attach_resources()
+        return view
 
     @property
     def closed(self) -> bool:
@@ -80,8 +126,12 @@ class WhautoChat:
         return self._requester.transport.closed
 
     async def close(self) -> None:
-        """Close the session the client opened (never a borrowed one). Idempotent."""
-        await self._requester.transport.close()
+        """Close the session the client opened (never a borrowed one). Idempotent.
+
+        On a view made by :meth:`with_options` it does nothing: the parent owns the session.
+        """
+        if not self._is_view:
+            await self._requester.transport.close()
 
     async def __aenter__(self) -> Self:
         return self

@@ -37,10 +37,13 @@ WIRE_NAMES: Mapping[str, str] = {
 }
 _WEBHOOK_KEYS = frozenset({"id", "name", "serverUrl", "active", "events"})
 _TIMESTAMP_KEYS = ("createdAt", "updatedAt")
+_WIRE_KEYS = _WEBHOOK_KEYS.union(_TIMESTAMP_KEYS)
 # Never wire keys: they carry values prepared by the wrappers into the generated fns.
 _EXTRA_KEY = "\x00extra"
 _PARSED = "\x00parsed:"
+_TIMESTAMP_SLOTS = tuple((key, _PARSED + key) for key in _TIMESTAMP_KEYS)
 _EVENTS_BY_VALUE = {event.value: event for event in WebhookEvent}
+_ONLY_STR = frozenset({str})
 _EXCERPT_CHARS = 200
 
 
@@ -59,7 +62,7 @@ def configure_converter(converter: cattrs.Converter) -> None:
     converter.register_unstructure_hook(WebhookEvent, lambda event: event.value)
     converter.register_unstructure_hook(datetime, format_timestamp)
     events_type = tuple[Event, ...]
-    events_hook = _require_list(converter.get_structure_hook(events_type))
+    events_hook = _events_hook(_require_list(converter.get_structure_hook(events_type)))
     converter.register_structure_hook_func(lambda t: t == events_type, events_hook)
     _register_webhook(converter)
     webhooks_hook = _require_list(converter.get_structure_hook(list[Webhook]))
@@ -82,6 +85,20 @@ def _require_list(inner: Callable[[Any, Any], T]) -> Callable[[Any, Any], T]:
         if not isinstance(value, list):
             raise TypeError(f"expected an array, got {_json_type(value)}")
         return inner(value, kind)
+
+    return structure
+
+
+def _events_hook(
+    detailed: Callable[[Any, Any], tuple[Event, ...]],
+) -> Callable[[Any, Any], tuple[Event, ...]]:
+    # A fast path for a valid list of names; anything else goes through cattrs' hook, which
+    # raises with the path of the bad element (``$.events[1]``). Profiled: the generic
+    # tuple hook was a fifth of the time spent structuring a listing.
+    def structure(value: Any, kind: Any) -> tuple[Event, ...]:
+        if isinstance(value, list) and _ONLY_STR.issuperset(map(type, value)):
+            return tuple([_EVENTS_BY_VALUE.get(name, name) for name in value])
+        return detailed(value, kind)
 
     return structure
 
@@ -115,47 +132,43 @@ def format_timestamp(value: datetime) -> str:
 
 
 def _register_webhook(converter: cattrs.Converter) -> None:
-    generated = make_dict_structure_fn(
-        Webhook,
-        converter,
-        server_url=override(rename="serverUrl"),
-        created_at=override(rename=_PARSED + "createdAt", struct_hook=_as_is),
-        updated_at=override(rename=_PARSED + "updatedAt", struct_hook=_as_is),
-        extra=override(rename=_EXTRA_KEY, struct_hook=_as_is),
+    overrides = {
+        "server_url": override(rename="serverUrl"),
+        "created_at": override(rename=_PARSED + "createdAt", struct_hook=_as_is),
+        "updated_at": override(rename=_PARSED + "updatedAt", struct_hook=_as_is),
+        "extra": override(rename=_EXTRA_KEY, struct_hook=_as_is),
+    }
+    # Two generated functions from the same overrides: the plain one is about twice as
+    # fast; only when it fails is the detailed one run, to raise with the field's path.
+    fast = make_dict_structure_fn(
+        Webhook, converter, _cattrs_detailed_validation=False, **overrides
     )
+    detailed = make_dict_structure_fn(Webhook, converter, **overrides)
 
     def structure(data: Any, _: Any) -> Webhook:
         if not isinstance(data, dict):
             raise TypeError(f"expected an object, got {_json_type(data)}")
-        known, extra = _split_extra(data)
+        # The generated functions read only the keys they map: the rest can stay in.
+        known = data.copy()
+        extra = {} if _WIRE_KEYS.issuperset(data) else _extra_of(data)
         # Timestamps are parsed here, not by a hook, so a bad one never aborts a listing.
-        for key in _TIMESTAMP_KEYS:
-            known[_PARSED + key] = _pop_timestamp(known, extra, key)
+        for key, slot in _TIMESTAMP_SLOTS:
+            raw = known.pop(key, None)
+            parsed = known[slot] = None if raw is None else parse_timestamp(raw)
+            if parsed is None and raw is not None:
+                extra[key] = raw  # kept as it came, to send it back unchanged
         known[_EXTRA_KEY] = extra
-        return generated(known, Webhook)
+        try:
+            return fast(known, Webhook)
+        except Exception:
+            return detailed(known, Webhook)  # raises again, with the path of the error
 
     converter.register_structure_hook(Webhook, structure)
     converter.register_unstructure_hook(Webhook, _webhook_unstructure(converter))
 
 
-def _split_extra(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    known = {key: value for key, value in data.items() if key in _WEBHOOK_KEYS}
-    if len(known) == len(data):
-        return known, {}
-    skip = _WEBHOOK_KEYS.union(_TIMESTAMP_KEYS)
-    extra = {key: value for key, value in data.items() if key not in skip}
-    known.update((key, data[key]) for key in _TIMESTAMP_KEYS if key in data)
-    return known, extra
-
-
-def _pop_timestamp(known: dict[str, Any], extra: dict[str, Any], key: str) -> datetime | None:
-    if key not in known:
-        return None
-    raw = known.pop(key)
-    parsed = parse_timestamp(raw)
-    if parsed is None and raw is not None:
-        extra[key] = raw  # keep what we could not parse, to send it back unchanged
-    return parsed
+def _extra_of(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key not in _WIRE_KEYS}
 
 
 def _webhook_unstructure(converter: cattrs.Converter) -> Callable[[Webhook], Any]:

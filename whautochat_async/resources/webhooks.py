@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -18,9 +18,15 @@ from .._validation import (
     id_of,
 )
 from ..converters import structure_response
-from ..errors import InvalidInputError, OperationFailedError
+from ..errors import (
+    InvalidInputError,
+    OperationFailedError,
+    ResponseValidationError,
+    UnknownOutcomeError,
+)
 from ..models import DeleteResult, Event, Page, Webhook, WebhookSpec
 from ..pagination import AsyncPaginator
+from ..sync import ProgressCallback, SyncKey, SyncReport, sync_webhooks
 
 T = TypeVar("T")
 _WEBHOOK_LIST = list[Webhook]  # named here: the class defines a method called list
@@ -82,7 +88,8 @@ class Webhooks:
 
         Raises:
             UnknownOutcomeError: the request failed after it may have reached the
-                server; it is not retried, so list before creating again.
+                server, or a 2xx answer could not be read; it is not retried, so list
+                before creating again.
         """
         spec = WebhookSpec(
             name=check_name(name),
@@ -92,7 +99,18 @@ class Webhooks:
         )
         body = self._converter.unstructure(spec)
         response = await self._send(protocol.create_request(body))
-        return self._structure(response, Webhook)
+        try:
+            return self._structure(response, Webhook)
+        except ResponseValidationError as exc:
+            # The server said 2xx, so it probably created it; without the body the caller
+            # cannot know its id, and creating again could make a duplicate.
+            raise UnknownOutcomeError(
+                f"POST /{protocol.WEBHOOKS_PATH}: the server answered {response.status} but "
+                "its body could not be read, so the webhook may or may not have been "
+                "created: list the webhooks before creating it again.",
+                method="POST",
+                url=response.url,
+            ) from exc
 
     async def update(self, webhook: Webhook, **changes: Any) -> Webhook:
         """PUT ``webhook`` with ``changes`` applied; fields unknown to the client are kept."""
@@ -117,6 +135,35 @@ class Webhooks:
                 f"{response.status} but reported success={result.success!r}"
             )
         return result
+
+    async def sync(
+        self,
+        desired: Iterable[WebhookSpec],
+        *,
+        key: SyncKey = "name",
+        prune: bool = False,
+        dry_run: bool = False,
+        concurrency: int = 4,
+        on_progress: ProgressCallback | None = None,
+    ) -> SyncReport:
+        """Make the webhooks match ``desired``: list once, plan, write what differs.
+
+        See :mod:`whautochat_async.sync`. Nothing is written with ``dry_run``; a webhook
+        not in ``desired`` is deleted only with ``prune``.
+
+        Raises:
+            InvalidInputError: a spec or option is invalid (before any request).
+            SyncError: a key is ambiguous (before any write).
+        """
+        return await sync_webhooks(
+            self,
+            desired,
+            key=key,
+            prune=prune,
+            dry_run=dry_run,
+            concurrency=concurrency,
+            on_progress=on_progress,
+        )
 
     def _structure(self, response: protocol.Response, kind: type[T]) -> T:
         data = protocol.decode_json(response)

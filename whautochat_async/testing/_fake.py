@@ -148,6 +148,11 @@ class FakeWhautoChat:
         self.store.items = list(value)
 
     @property
+    def in_flight(self) -> int:
+        """Requests received and not answered yet (a delayed write lands when it drops)."""
+        return sum(not task.done() for task in self._inflight)
+
+    @property
     def request_count(self) -> int:
         """How many HTTP requests the server received (direct adds don't count)."""
         return len(self.requests)

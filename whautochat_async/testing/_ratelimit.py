@@ -40,15 +40,25 @@ class SlidingWindowLimiter:
         return max(self.limit - len(self._accepted), 0)
 
     def headers(self, reset_after: float | None) -> dict[str, str]:
-        """The ``X-RateLimit-*`` headers, plus ``Retry-After`` when refusing."""
-        headers = {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-        }
+        """The ``X-RateLimit-*`` headers, plus ``Retry-After`` when refusing.
+
+        ``X-RateLimit-Reset-After`` (seconds until a request is accepted again, rounded
+        up to the millisecond) comes with a refusal and whenever no quota remains.
+        """
+        remaining = self.remaining
+        headers = {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(remaining)}
         if reset_after is not None:
             headers["Retry-After"] = str(max(math.ceil(reset_after), 1))
-            headers["X-RateLimit-Reset-After"] = f"{reset_after:.3f}"
+        elif remaining == 0:
+            reset_after = self.reset_after()
+        if reset_after is not None:
+            headers["X-RateLimit-Reset-After"] = f"{math.ceil(reset_after * 1000) / 1000:.3f}"
         return headers
+
+    def reset_after(self) -> float:
+        """Seconds until the oldest accepted request leaves the window (0.0 if none)."""
+        now = self._expire()
+        return max(self._accepted[0] + self.window - now, 0.0) if self._accepted else 0.0
 
     def _expire(self) -> float:
         now = self._monotonic()

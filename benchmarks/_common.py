@@ -1,0 +1,157 @@
+"""What every scenario shares: settings, results, interleaved timing and the client."""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from whautochat_async import WhautoChat
+
+from ._server import API_KEY
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes and repetitions of every scenario; ``quick()`` is the tiny test run."""
+
+    repeats: int = 15  # scenarios of well under a second a repetition
+    slow_repeats: int = 5  # scenarios of seconds a repetition
+    list_total: int = 10_000
+    page_size: int = 100
+    prefetch_pages: int = 40
+    prefetch: int = 4
+    prefetch_latency: float = 0.05
+    create_count: int = 500
+    create_latency: float = 0.02
+    concurrency: int = 16
+    stream_sizes: tuple[int, ...] = (10_000, 50_000, 100_000)
+    structure_count: int = 10_000
+    cap_total: int = 1_000
+    server_cap: int = 30
+    sync_total: int = 1_000
+    sync_changes: int = 5
+    profile: bool = True
+    quick_run: bool = False
+
+    @classmethod
+    def quick(cls) -> Settings:
+        """Tiny sizes, one repetition: proves the entry point works, measures nothing."""
+        return cls(
+            repeats=1,
+            slow_repeats=1,
+            list_total=300,
+            prefetch_pages=4,
+            prefetch_latency=0.005,
+            create_count=24,
+            create_latency=0.002,
+            concurrency=4,
+            stream_sizes=(200, 400, 600),
+            structure_count=300,
+            cap_total=100,
+            sync_total=200,
+            profile=False,
+            quick_run=True,
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """One row of the results table; ``passed`` is None when the scenario could not run."""
+
+    number: str
+    scenario: str
+    baseline: str
+    target: str
+    measured: str
+    passed: bool | None
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Timings:
+    """Wall-clock and CPU seconds of each repetition, per side."""
+
+    wall: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+
+    def median(self, side: str, *, cpu: bool = False) -> float:
+        """The median of one side's repetitions."""
+        return statistics.median((self.cpu if cpu else self.wall)[side])
+
+    def ratio(self, side: str, other: str, *, cpu: bool = False) -> float:
+        """Median of ``side`` over median of ``other`` (ratio of medians)."""
+        return self.median(side, cpu=cpu) / self.median(other, cpu=cpu)
+
+
+Runner = Callable[[], Awaitable[Any]]
+
+
+async def interleaved(
+    sides: Mapping[str, Runner],
+    repeats: int,
+    *,
+    before_each: Callable[[], None] | None = None,
+) -> Timings:
+    """Time each side ``repeats`` times, alternating ABBA so drift hits every side alike.
+
+    ``before_each`` runs untimed before every repetition (e.g. to reset the server).
+    Garbage is collected before each timed run, never during the clock's reading.
+    """
+    timings = Timings({name: [] for name in sides}, {name: [] for name in sides})
+    names = list(sides)
+    for repetition in range(repeats):
+        for name in names if repetition % 2 == 0 else reversed(names):
+            if before_each is not None:
+                before_each()
+            gc.collect()
+            wall, cpu = time.perf_counter(), time.process_time()
+            await sides[name]()
+            timings.cpu[name].append(time.process_time() - cpu)
+            timings.wall[name].append(time.perf_counter() - wall)
+    return timings
+
+
+def client_options(rate_limit: str) -> tuple[dict[str, Any], str]:
+    """Keyword arguments for the client's rate limiter, and a note saying what they are.
+
+    ``rate_limit`` is ``"off"`` (throughput scenarios) or ``"raised"`` (on, but far
+    above what the scenario sends). A build without the option has no limiter at all.
+    """
+    if "rate_limit" not in inspect.signature(WhautoChat).parameters:
+        return {}, "this build has no client-side rate limiter"
+    if rate_limit == "off":
+        return {"rate_limit": None}, "client rate limiter off (rate_limit=None)"
+    from whautochat_async.ratelimit import RateLimit
+
+    raised = RateLimit(requests=1_000_000, per=60.0)
+    return {"rate_limit": raised}, "client rate limiter on, raised to 1,000,000 per 60 s"
+
+
+def make_client(
+    url: str, *, rate_limit: str = "off", session: aiohttp.ClientSession | None = None
+) -> WhautoChat:
+    """A client for the benchmark server (rate limiter ``off`` or ``raised``)."""
+    options, _ = client_options(rate_limit)
+    return WhautoChat(API_KEY, base_url=url, session=session, environ={}, **options)
+
+
+def ratio_text(value: float) -> str:
+    """A ratio as the table prints it, e.g. ``1.07x``."""
+    return f"{value:.2f}x"
+
+
+def repetitions_text(count: int) -> str:
+    """``15 interleaved repetitions each`` (or ``1 repetition each``)."""
+    return "1 repetition each" if count == 1 else f"{count} interleaved repetitions each"
+
+
+def seconds_text(value: float) -> str:
+    """Seconds as the details print them, e.g. ``412.3 ms``."""
+    return f"{value * 1000:.1f} ms" if value < 10 else f"{value:.2f} s"

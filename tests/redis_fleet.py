@@ -1,0 +1,163 @@
+"""A fleet of OS processes creating webhooks through clients of their own, all against one
+rate-limited fake server in the parent: used by the multi-process tests and the benchmark.
+
+The parent (:func:`run_fleet`) starts ``FakeWhautoChat(rate_limit=(requests, per))``,
+records when each request reaches it, and starts ``processes`` copies of this module
+(``python -m tests.redis_fleet CONFIG``). Each child builds its client, prints ``ready``,
+waits for ``go`` on stdin (so process start-up is not measured), runs its creates and
+prints a JSON report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from whautochat_async import RateLimit, RateLimitError, WhautoChat, WhautoChatError
+from whautochat_async.testing import FakeWhautoChat
+
+API_KEY = "sk-fleet-secret-0123456789abcdef"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@attrs.frozen
+class FleetResult:
+    """What the server saw and what the callers got."""
+
+    arrivals: list[float]  # when each request reached the fake (monotonic, sorted)
+    rejected: int  # 429s the fake sent
+    created: int  # creates that succeeded, summed over the processes
+    rate_limit_errors: int  # RateLimitError raised to callers (after retries)
+    other_errors: list[str]
+    elapsed: float  # from "go" to the last report
+
+    def throughput_fraction(self, requests: int, per: float) -> float:
+        """Admitted rate over the run's complete windows, as a fraction of requests/per.
+
+        The server admits the first ``requests`` at once; each further ``requests`` can
+        only come one ``per`` later. So ``k * requests`` arrivals after the first take
+        at least ``k * per``: the ideal limiter scores exactly 1.0.
+        """
+        windows = (len(self.arrivals) - 1) // requests
+        if windows < 1:
+            raise ValueError("too few requests to measure a full window")
+        span = self.arrivals[windows * requests] - self.arrivals[0]
+        return (windows * requests / span) / (requests / per)
+
+
+async def run_fleet(
+    *,
+    redis_url: str | None,
+    processes: int = 4,
+    creates: int = 25,
+    concurrency: int = 2,
+    requests: int = 20,
+    per: float = 1.0,
+) -> FleetResult:
+    """Run the fleet; ``redis_url`` None: each process has its own in-process limiter."""
+    async with FakeWhautoChat(api_key=API_KEY, rate_limit=(requests, per)) as fake:
+        arrivals: list[float] = []
+        fake.before_request.append(lambda _request: arrivals.append(time.monotonic()))
+        config: dict[str, Any] = {"base_url": fake.url, "redis_url": redis_url, "creates": creates}
+        config |= {"concurrency": concurrency, "requests": requests, "per": per}
+        reports, elapsed = await _run_children(processes, json.dumps(config))
+        return FleetResult(
+            arrivals=sorted(arrivals),
+            rejected=fake.rejected_count,
+            created=sum(report["created"] for report in reports),
+            rate_limit_errors=sum(report["rate_limited"] for report in reports),
+            other_errors=[error for report in reports for error in report["errors"]],
+            elapsed=elapsed,
+        )
+
+
+async def _run_children(processes: int, config: str) -> tuple[list[dict[str, Any]], float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    children = [
+        await asyncio.create_subprocess_exec(
+            *(sys.executable, "-W", "error", "-m", "tests.redis_fleet", config),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
+        )
+        for _ in range(processes)
+    ]
+    try:
+        for child in children:
+            assert child.stdout is not None
+            ready = await asyncio.wait_for(child.stdout.readline(), 30)
+            assert ready == b"ready\n", ready
+        started = time.monotonic()
+        outputs = await asyncio.wait_for(
+            asyncio.gather(*(child.communicate(b"go\n") for child in children)), 60
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        for child in children:
+            if child.returncode is None:
+                child.kill()
+                await child.wait()
+    for child, (_, err) in zip(children, outputs, strict=True):
+        assert child.returncode == 0, err.decode()
+    return [json.loads(out) for out, _ in outputs], elapsed
+
+
+async def _work(config: dict[str, Any]) -> dict[str, Any]:
+    """One process: ``creates`` creates over ``concurrency`` tasks, through its own client."""
+    limit = RateLimit(config["requests"], config["per"])
+    limiter = None
+    if config["redis_url"]:
+        from whautochat_async.redis_limiter import RedisRateLimiter
+
+        limiter = RedisRateLimiter.from_url(
+            config["redis_url"], api_key=API_KEY, base_url=config["base_url"], limit=limit
+        )
+    report: dict[str, Any] = {"created": 0, "rate_limited": 0, "errors": []}
+    names = iter(range(config["creates"]))
+    try:
+        async with WhautoChat(
+            API_KEY, base_url=config["base_url"], rate_limit=limiter or limit, timeout=30
+        ) as client:
+            await asyncio.gather(
+                *(_create_all(client, names, report) for _ in range(config["concurrency"]))
+            )
+    finally:
+        if limiter is not None:
+            await limiter.aclose()
+    return report
+
+
+async def _create_all(client: WhautoChat, names: Any, report: dict[str, Any]) -> None:
+    for number in names:
+        try:
+            await client.webhooks.create(
+                name=f"fleet-{os.getpid()}-{number}",
+                server_url="https://example.com/hooks/fleet",
+                events=["contact_created"],
+            )
+            report["created"] += 1
+        except RateLimitError:
+            report["rate_limited"] += 1
+        except WhautoChatError as error:
+            report["errors"].append(f"{type(error).__name__}: {error}")
+
+
+def main() -> None:
+    """The child process: build, say ready, wait for go, work, report."""
+    config = json.loads(sys.argv[1])
+    print("ready", flush=True)
+    sys.stdin.readline()
+    print(json.dumps(asyncio.run(_work(config))), flush=True)
+
+
+if __name__ == "__main__":
+    main()

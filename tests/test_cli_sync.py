@@ -1,0 +1,210 @@
+"""``whautochat webhooks sync FILE``, in-process against the fake."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from whautochat_async.testing import FakeWhautoChat
+
+from .test_cli import env, run
+
+__all__ = ["env"]  # the fixture, shared with test_cli.py
+
+SPECS = """
+[[webhooks]]
+name = "webhook-0001"
+serverUrl = "https://example.com/hooks/1"
+events = ["incoming_whatsapp_message"]
+
+[[webhooks]]
+name = "webhook-0002"
+serverUrl = "https://example.com/hooks/2-moved"
+events = ["incoming_whatsapp_message", "contact_created"]
+active = false
+
+[[webhooks]]
+name = "billing"
+serverUrl = "https://example.com/hooks/billing"
+events = ["contact_created"]
+"""
+
+
+@pytest.fixture
+def spec_file(tmp_path: Path) -> Path:
+    path = tmp_path / "hooks.toml"
+    path.write_text(SPECS, encoding="utf-8")
+    return path
+
+
+async def test_sync_prints_the_plan_then_the_report(
+    env: FakeWhautoChat, capsys: Any, spec_file: Path
+) -> None:
+    hooks = env.seed_webhooks(3)
+    code, out, err = await run(capsys, "webhooks", "sync", str(spec_file), "--prune")
+    assert code == 0
+    assert out.splitlines() == [
+        f"~ update  'webhook-0002' ({hooks[1]['id']})",
+        "      server_url: https://example.com/hooks/2 -> https://example.com/hooks/2-moved",
+        "      active:     yes -> no",
+        "      events:     +contact_created",
+        "+ create  'billing'",
+        "      name:       billing",
+        "      server_url: https://example.com/hooks/billing",
+        "      events:     contact_created",
+        "      active:     yes",
+        f"- delete  'webhook-0003' ({hooks[2]['id']})",
+        "= 1 unchanged",
+        "done: 1 created, 1 updated, 1 deleted, 1 unchanged, 0 failed",
+    ]
+    assert err == ""  # not a terminal: no progress line
+    assert [w["name"] for w in env.webhooks] == ["webhook-0001", "webhook-0002", "billing"]
+    assert env.webhooks[1]["active"] is False
+
+
+async def test_dry_run_writes_nothing(env: FakeWhautoChat, capsys: Any, spec_file: Path) -> None:
+    env.seed_webhooks(3)
+    before = [dict(w) for w in env.webhooks]
+    code, out, _ = await run(capsys, "webhooks", "sync", str(spec_file), "--dry-run", "--prune")
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        "dry run, nothing written: 1 to create, 1 to update, 1 to delete, 1 unchanged, 0 failed"
+    )
+    assert env.webhooks == before
+    assert {r.method for r in env.requests} == {"GET"}
+
+
+async def test_nothing_to_do(env: FakeWhautoChat, capsys: Any, tmp_path: Path) -> None:
+    path = tmp_path / "none.json"
+    path.write_text("[]", encoding="utf-8")
+    code, out, _ = await run(capsys, "webhooks", "sync", str(path))
+    assert (code, out) == (
+        0,
+        "= 0 unchanged\ndone: 0 created, 0 updated, 0 deleted, 0 unchanged, 0 failed\n",
+    )
+
+
+async def test_json_report(env: FakeWhautoChat, capsys: Any, spec_file: Path) -> None:
+    hooks = env.seed_webhooks(2)
+    code, out, _ = await run(capsys, "webhooks", "sync", str(spec_file), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["ok"] is True
+    assert report["counts"] == {"create": 1, "update": 1, "delete": 0, "unchanged": 1}
+    assert report["outcomes"][1] == {
+        "action": "update",
+        "key": "webhook-0002",
+        "id": hooks[1]["id"],
+        "ok": True,
+        "changes": {
+            "server_url": "https://example.com/hooks/2-moved",
+            "active": False,
+            "events": ["incoming_whatsapp_message", "contact_created"],
+        },
+        "error": None,
+    }
+
+
+async def test_a_failed_item_exits_1_and_is_named(
+    env: FakeWhautoChat, capsys: Any, spec_file: Path
+) -> None:
+    env.seed_webhooks(2)
+    env.faults.status(422, times=1, method="POST")
+    code, out, _ = await run(capsys, "webhooks", "sync", str(spec_file))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[-2] == (
+        "! create 'billing' failed: UnprocessableEntityError: POST /v1/webhooks -> 422: "
+        "Injected 422 Unprocessable Entity"
+    )
+    assert lines[-1] == "done: 0 created, 1 updated, 0 deleted, 1 unchanged, 1 failed"
+    code, out, _ = await run(capsys, "webhooks", "sync", str(spec_file), "--json")
+    assert code == 0  # the create went through on the second run
+    assert json.loads(out)["counts"]["create"] == 1
+
+
+async def test_key_server_url(env: FakeWhautoChat, capsys: Any, tmp_path: Path) -> None:
+    (hook,) = env.seed_webhooks(1)
+    path = tmp_path / "h.json"
+    spec = {"name": "renamed", "serverUrl": hook["serverUrl"], "events": hook["events"]}
+    path.write_text(json.dumps([spec]), encoding="utf-8")
+    code, out, _ = await run(capsys, "webhooks", "sync", str(path), "--key", "server_url")
+    assert code == 0
+    assert "      name:       webhook-0001 -> renamed" in out.splitlines()
+    assert env.webhooks[0]["name"] == "renamed"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_long_runs_show_progress_on_a_terminal(
+    env: FakeWhautoChat, capsys: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hooks = env.seed_webhooks(12)
+    specs = [{**h, "active": False} for h in hooks]
+    path = tmp_path / "h.json"
+    path.write_text(
+        json.dumps([{k: s[k] for k in ("name", "serverUrl", "events", "active")} for s in specs])
+    )
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    code, out, _ = await run(capsys, "webhooks", "sync", str(path), "--concurrency", "3")
+    assert code == 0
+    drawn = terminal.getvalue()
+    assert drawn.startswith("\rapplying  1/12")
+    assert drawn.endswith("\rapplying 12/12\n")
+    assert out.endswith("done: 0 created, 12 updated, 0 deleted, 0 unchanged, 0 failed\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--concurrency", "0"], "--concurrency must be >= 1, got 0"),
+        (["--key", "events"], "invalid choice: 'events'"),
+    ],
+)
+async def test_bad_options(
+    env: FakeWhautoChat, capsys: Any, spec_file: Path, argv: list[str], message: str
+) -> None:
+    code, _, err = await run(capsys, "webhooks", "sync", str(spec_file), *argv)
+    assert code == 2
+    assert message in err
+    assert env.request_count == 0
+
+
+async def test_bad_files_are_usage_errors(env: FakeWhautoChat, capsys: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"name": "a", "serverUrl": "https://a.io", "events": ["nope"]}]')
+    code, _, err = await run(capsys, "webhooks", "sync", str(bad))
+    assert code == 2
+    assert err == (
+        f"whautochat: error: {bad}: desired[0] (key 'a'): unknown event name 'nope'; valid names: "
+        + err.split("valid names: ")[1]
+    )
+    code, _, err = await run(capsys, "webhooks", "sync", str(tmp_path / "missing.toml"))
+    assert code == 2
+    assert "missing.toml: cannot read the spec file" in err
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    code, _, err = await run(capsys, "webhooks", "sync", str(empty), "--prune")
+    assert code == 2
+    assert "refusing to --prune every webhook" in err
+    assert {r.method for r in env.requests} <= {"GET"}
+
+
+async def test_server_duplicates_are_a_usage_error(
+    env: FakeWhautoChat, capsys: Any, spec_file: Path
+) -> None:
+    env.add_webhook(name="billing")
+    env.add_webhook(name="billing")
+    code, out, err = await run(capsys, "webhooks", "sync", str(spec_file))
+    assert (code, out) == (2, "")
+    assert "'billing' is held by" in err
+    assert {r.method for r in env.requests} == {"GET"}

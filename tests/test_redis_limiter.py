@@ -1,0 +1,352 @@
+"""RedisRateLimiter against a real redis-server: exactness, waits, pause, cancellation, keys."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from whautochat_async import (
+    ConfigurationError,
+    DeadlineExceededError,
+    RateLimit,
+    RateLimiter,
+    WhautoChat,
+)
+from whautochat_async.errors import ClientClosedError
+from whautochat_async.redis_limiter import RedisRateLimiter, _scripts, limiter_from_env
+from whautochat_async.testing import FakeWhautoChat
+
+from .redis_server import RedisServer, running_redis
+
+BASE_URL = "https://api.whauto.chat"
+_keys = itertools.count()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    with running_redis() as server:
+        yield server
+
+
+@pytest.fixture
+async def redis_client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_server.url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def api_key() -> str:
+    """A key of its own per test: the fail-open fallback is a process-wide registry."""
+    return f"sk-redis-secret-{next(_keys):04d}-0123456789abcdef"
+
+
+def limiter(
+    server: RedisServer, api_key: str, requests: int = 3, per: float = 0.3, **options: Any
+) -> RedisRateLimiter:
+    options.setdefault("base_url", BASE_URL)
+    return RedisRateLimiter.from_url(
+        server.url, api_key=api_key, limit=RateLimit(requests, per), environ={}, **options
+    )
+
+
+async def test_grants_up_to_the_limit_then_sleeps_once_for_the_time_redis_names(
+    redis_server: RedisServer, api_key: str
+) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        await asyncio.sleep(seconds)
+
+    async with limiter(redis_server, api_key, requests=3, per=0.3, sleep=sleep) as shared:
+        for _ in range(3):
+            await shared.acquire()
+            shared.release(sent=True)
+        started = time.monotonic()
+        await shared.acquire()
+        elapsed = time.monotonic() - started
+    assert 0.2 < slept[0] <= 0.3
+    assert len(slept) <= 2  # no polling: one wait, at most a tick more for clock rounding
+    assert 0.2 < elapsed < 0.5
+
+
+async def test_in_flight_requests_hold_their_slot_and_an_unsent_one_gives_it_back(
+    redis_server: RedisServer, api_key: str, redis_client: aioredis.Redis
+) -> None:
+    async with limiter(redis_server, api_key, requests=2, per=0.4) as shared:
+        await shared.acquire()
+        await shared.acquire()
+        waiter = asyncio.create_task(shared.acquire())
+        await asyncio.sleep(0.5)  # past `per`: in-flight slots do not age out
+        assert not waiter.done()
+        shared.release(sent=False)
+        await asyncio.wait_for(waiter, 1.0)
+        assert await redis_client.zcard(shared.keys.log) == 2
+
+
+async def test_release_sent_dates_the_slot_from_the_finish(
+    redis_server: RedisServer, api_key: str, redis_client: aioredis.Redis
+) -> None:
+    async with limiter(redis_server, api_key, per=5.0, lease=300.0) as shared:
+        await shared.acquire()
+        seconds, micros = await redis_client.time()
+        now = seconds * 1_000_000 + micros
+        entries: Any = await redis_client.zrange(shared.keys.log, 0, -1, withscores=True)
+        [(member, in_flight)] = entries
+        assert in_flight > now + 290_000_000  # held for the lease while in flight
+        shared.release(sent=True)
+        await shared.aclose()  # waits for the release to reach Redis
+    score = await redis_client.zscore(shared.keys.log, member)
+    assert score is not None
+    assert now <= score < now + 1_000_000
+
+
+async def test_limiters_in_many_clients_never_exceed_the_limit_in_any_window(
+    redis_server: RedisServer, api_key: str
+) -> None:
+    requests, per = 6, 0.2
+    spans: list[tuple[float, float]] = []  # (granted, finished + per), local clock
+
+    async def worker(shared: RedisRateLimiter, n: int) -> None:
+        for i in range(n):
+            await shared.acquire()
+            granted = time.monotonic()
+            await asyncio.sleep(0.005 * (i % 3))  # the request in flight
+            shared.release(sent=True)
+            spans.append((granted, time.monotonic() + per))
+
+    limiters = [limiter(redis_server, api_key, requests, per) for _ in range(3)]
+    await asyncio.gather(*(worker(shared, 3) for shared in limiters for _ in range(3)))
+    for shared in limiters:
+        await shared.aclose()
+    held = [sum(g <= t < end for g, end in spans) for t, _ in spans]
+    assert max(held) == requests  # the budget was used in full, and never exceeded
+
+
+async def test_a_burst_from_many_clients_gets_exactly_the_limit(
+    redis_server: RedisServer, api_key: str, redis_client: aioredis.Redis
+) -> None:
+    limiters = [limiter(redis_server, api_key, requests=10, per=10.0) for _ in range(5)]
+    tasks = [asyncio.create_task(shared.acquire()) for shared in limiters for _ in range(8)]
+    await asyncio.sleep(0.3)
+    assert sum(task.done() for task in tasks) == 10
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    assert await redis_client.zcard(limiters[0].keys.log) == 10  # waiters took nothing
+    for shared in limiters:
+        while len(shared._grants):
+            shared.release(sent=False)
+        await shared.aclose()
+    assert await redis_client.zcard(limiters[0].keys.log) == 0
+
+
+async def test_a_call_cancelled_while_redis_holds_its_acquire_takes_no_slot(
+    redis_server: RedisServer, api_key: str, redis_client: aioredis.Redis
+) -> None:
+    async with limiter(redis_server, api_key, timeout=5.0) as shared:
+        await redis_client.ping()
+        redis_server.command("CLIENT", "PAUSE", "300")  # the script waits in Redis
+        task = asyncio.create_task(shared.acquire())
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert await redis_client.zcard(shared.keys.log) == 0
+    async with limiter(redis_server, api_key) as again:
+        for _ in range(3):  # all three slots are free
+            await asyncio.wait_for(again.acquire(), 0.5)
+
+
+async def test_the_scripts_are_idempotent_and_void_works_in_either_order(
+    redis_client: aioredis.Redis,
+) -> None:
+    keys = _scripts.limiter_keys("k", BASE_URL)
+    acquire = redis_client.register_script(_scripts.ACQUIRE)
+    void = redis_client.register_script(_scripts.VOID)
+    all_keys, void_keys = [keys.log, keys.paused, keys.void], [keys.log, keys.void]
+    args = (2, 1_000_000, 60_000_000)
+    assert await acquire(all_keys, ("a", *args)) == 0
+    assert await acquire(all_keys, ("a", *args)) == 0  # redis-py retried it: still one slot
+    assert await redis_client.zcard(keys.log) == 1
+    assert await void(void_keys, ("a", 60_000_000)) == 1  # granted, then abandoned
+    assert await void(void_keys, ("b", 60_000_000)) == 0  # abandoned before it ran
+    assert await acquire(all_keys, ("b", *args)) == -1  # ... so it never takes a slot
+    assert await redis_client.zcard(keys.log) == 0
+
+
+async def test_pause_holds_every_process_and_never_shortens(
+    redis_server: RedisServer, api_key: str
+) -> None:
+    async with (
+        limiter(redis_server, api_key, requests=100) as first,
+        limiter(redis_server, api_key, requests=100) as second,
+    ):
+        await first.pause(0.3)
+        await first.pause(0.05)
+        started = time.monotonic()
+        await second.acquire()
+        assert time.monotonic() - started >= 0.25
+        second.release(sent=True)
+
+
+async def test_the_client_uses_it_and_a_call_waiting_on_a_spent_budget_takes_nothing(
+    redis_server: RedisServer, api_key: str, redis_client: aioredis.Redis
+) -> None:
+    async with (
+        FakeWhautoChat(api_key=api_key) as fake,
+        limiter(redis_server, api_key, requests=1, per=10.0, base_url=fake.url) as shared,
+        WhautoChat(api_key, base_url=fake.url, rate_limit=shared, environ={}) as client,
+    ):
+        assert isinstance(shared, RateLimiter)
+        assert client.rate_limiter is shared
+        await create(client)
+        with pytest.raises(DeadlineExceededError):
+            await client.with_options(timeout=0.2).webhooks.list()
+        assert fake.request_count == 1
+    assert await redis_client.zcard(shared.keys.log) == 1
+
+
+async def test_the_api_key_appears_nowhere_in_redis_nor_in_the_repr(
+    redis_server: RedisServer, api_key: str, redis_client: aioredis.Redis
+) -> None:
+    async with (
+        FakeWhautoChat(api_key=api_key) as fake,
+        limiter(redis_server, api_key, requests=5, base_url=fake.url) as shared,
+        WhautoChat(api_key, base_url=fake.url, rate_limit=shared, environ={}) as client,
+    ):
+        fake.faults.status(429, retry_after=0.05)  # the client pauses the shared limiter
+        await create(client)
+        task = asyncio.create_task(shared.acquire())
+        await asyncio.sleep(0.01)
+        task.cancel()  # leaves a void entry (or nothing)
+        await asyncio.gather(task, return_exceptions=True)
+    dump = b""
+    keys: Any = await redis_client.keys("*")
+    for key in keys:
+        dump += key + repr(await _value(redis_client, key)).encode()
+    assert b"whautochat:ratelimit:{" in dump
+    assert api_key.encode() not in dump
+    assert fake.url.encode() not in dump
+    secret = RedisRateLimiter.from_url("redis://:hunter2@127.0.0.1:1/0", api_key=api_key)
+    assert api_key not in repr(secret)
+    assert "hunter2" not in repr(secret)
+
+
+async def create(client: WhautoChat) -> None:
+    await client.webhooks.create(name="a", server_url="https://e.com/h", events=["contact_created"])
+
+
+async def _value(client: aioredis.Redis, key: bytes) -> Any:
+    kind = await client.type(key)
+    if kind == b"zset":
+        return await client.zrange(key, 0, -1, withscores=True)
+    return await client.get(key)
+
+
+async def test_limiters_for_the_same_key_and_url_share_keys_and_others_do_not(
+    redis_server: RedisServer, api_key: str
+) -> None:
+    same = [
+        limiter(redis_server, api_key, base_url="https://api.whauto.chat"),
+        limiter(redis_server, api_key, base_url="https://api.whauto.chat/"),
+        limiter_from_env({"WHAUTOCHAT_REDIS_URL": redis_server.url, "WHAUTOCHAT_API_KEY": api_key}),
+    ]
+    other_key = limiter(redis_server, api_key + "x")
+    other_host = limiter(redis_server, api_key, base_url="https://eu.whauto.chat")
+    assert len({shared.keys for shared in same if shared is not None}) == 1
+    assert len({same[0].keys, other_key.keys, other_host.keys}) == 3  # type: ignore[union-attr]
+    for shared in [*same, other_key, other_host]:
+        assert shared is not None
+        await shared.aclose()
+
+
+async def test_limiter_from_env(redis_server: RedisServer, api_key: str) -> None:
+    env = {"WHAUTOCHAT_API_KEY": api_key}
+    assert limiter_from_env(env) is None
+    env["WHAUTOCHAT_REDIS_URL"] = redis_server.url
+    env["WHAUTOCHAT_REDIS_ON_ERROR"] = "fail_open"
+    shared = limiter_from_env(env, limit=RateLimit(7, 2.0))
+    assert shared is not None
+    assert (shared.on_redis_error, shared.limit) == ("fail_open", RateLimit(7, 2.0))
+    await shared.aclose()
+    explicit = limiter_from_env(env, on_redis_error="fail_closed")
+    assert explicit is not None
+    assert explicit.on_redis_error == "fail_closed"
+    await explicit.aclose()
+    env["WHAUTOCHAT_REDIS_ON_ERROR"] = "ignore"
+    with pytest.raises(ConfigurationError, match="WHAUTOCHAT_REDIS_ON_ERROR"):
+        limiter_from_env(env)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"on_redis_error": "ignore"},
+        {"timeout": 0},
+        {"lease": -1.0},
+        {"probe_interval": True},
+        {"limit": (100, 60)},
+    ],
+)
+def test_invalid_options_are_configuration_errors(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        RedisRateLimiter.from_url("redis://127.0.0.1:1/0", api_key="k", **options)
+
+
+def test_an_invalid_url_is_a_configuration_error_that_does_not_quote_it() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        RedisRateLimiter.from_url("http://:hunter2@127.0.0.1:1/0", api_key="k")
+    assert "hunter2" not in str(caught.value)
+
+
+async def test_release_pairs_with_the_oldest_grant_from_another_task_and_checks_misuse(
+    redis_server: RedisServer, api_key: str
+) -> None:
+    shared = limiter(redis_server, api_key)
+    await asyncio.create_task(shared.acquire())  # granted in another task's context
+    shared.release(sent=False)
+    with pytest.raises(RuntimeError, match="without a matching acquire"):
+        shared.release(sent=True)
+    await shared.aclose()
+    await shared.aclose()
+    with pytest.raises(ClientClosedError):
+        await shared.acquire()
+
+
+async def test_a_borrowed_redis_client_is_not_closed(
+    redis_server: RedisServer, api_key: str, redis_client: aioredis.Redis
+) -> None:
+    async with RedisRateLimiter(redis_client, api_key=api_key, environ={}) as shared:
+        await shared.acquire()
+        shared.release(sent=True)
+    assert await redis_client.ping()
+
+
+_IMPORTS = """
+import sys
+import whautochat_async, whautochat_async.testing
+print("redis" in sys.modules)
+sys.modules["redis"] = None
+try:
+    import whautochat_async.redis_limiter
+except ImportError as error:
+    print(error)
+"""
+
+
+def test_the_core_package_never_imports_redis_and_the_module_names_the_extra() -> None:
+    command = [sys.executable, "-c", _IMPORTS]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    core_imported_redis, message = result.stdout.splitlines()
+    assert core_imported_redis == "False"
+    assert "pip install 'whautochat-async[redis]'" in message

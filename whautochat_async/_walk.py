@@ -1,0 +1,204 @@
+"""The state of one pagination walk: which page to ask for, when to stop, what is new.
+
+Pure: no I/O and no asyncio. :class:`~whautochat_async.pagination.AsyncPaginator`
+drives it, and its tests feed it pages by hand.
+
+The list endpoint answers with a bare array (no total, no next link) and may silently
+cap ``limit``, so the end of the list is inferred from page lengths alone:
+
+* an empty page ends the walk;
+* a page of at least the requested ``limit`` proves the server's page size;
+* a shorter page while the size is unknown may be a cap, not the end: the next page is
+  asked for (alone, nothing is prefetched past it). If that page is not empty, the short
+  page was full and its length is the server's page size;
+* once the size is known, a page shorter than it is the last one.
+
+So a walk costs at most one request beyond its last non-empty page. A cap keeps page
+numbers meaningful (page p holds items ``[(p-1)*size, p*size)``), which is why pages
+can be asked for ahead of time (``prefetch``).
+
+Duplicates: a webhook created on a page the walk has already read pushes every later
+webhook one place on, so a webhook already yielded can come back on the next page; the
+walk drops every id it remembers. It remembers every id of a walk of up to
+:data:`REMEMBERED_IDS` (10,000) webhooks, so such walks never yield an id twice. Past
+that it forgets its oldest pages (never the last two), which keeps memory flat on walks
+of any length: under 2 MB of ids (115 bytes each, plus set slack). A forgotten id can
+only come back if more than ``REMEMBERED_IDS - page_size`` webhooks were created before
+it in the list between the walk reading it and reaching it again: repeats depend on how
+fast webhooks are created during the walk, never on how long the walk is. (An exact set
+of every id would cost 115 bytes per webhook walked: ~11.5 MB for 100,000.)
+
+Offset pages have a blind spot no client can close: a webhook deleted from a page already
+read pulls every later webhook one place back, so one of them can be missed. Webhooks
+created after the walk's position are seen; created before it, they are not.
+
+A non-empty page made only of ids already yielded means the server (or a proxy) ignores
+``page``, or that at least a page's worth of webhooks was created before the walk's
+position between two requests. One page cannot tell these apart and going on could loop
+forever in the first case, so the first such page raises :class:`PaginationError`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+from .errors import PaginationError
+from .models import Page, Webhook
+
+__all__ = ["REMEMBERED_IDS", "Walk"]
+
+#: How many yielded ids a walk remembers to drop repeats (its last two pages, if more).
+REMEMBERED_IDS = 10_000
+
+
+class Walk:
+    """Decides the pages of one walk from ``start_page`` on; see the module docstring.
+
+    The driver calls :meth:`request` until it returns ``None`` (each number is a page to
+    ask for), then hands the pages back to :meth:`accept` in page order.
+    """
+
+    def __init__(
+        self,
+        *,
+        start_page: int,
+        limit: int,
+        prefetch: int = 0,
+        max_items: int | None = None,
+        remember: int | None = REMEMBERED_IDS,
+    ) -> None:
+        self.limit = limit
+        self.prefetch = prefetch
+        self.max_items = max_items
+        #: The server's page size once proven, else None.
+        self.page_size: int | None = None
+        #: Whether the walk needs no more pages.
+        self.finished = False
+        #: How many webhooks :meth:`accept` has passed on so far.
+        self.emitted = 0
+        self._short_page: int | None = None  # length of a short page, size still unknown
+        self._remember = remember  # None: every id, for the whole walk
+        self._seen: set[str] = set()
+        self._seen_by_page: deque[list[str]] = deque()
+        self._next_request = start_page
+        self._next_accept = start_page
+
+    def __repr__(self) -> str:
+        return (
+            f"<Walk next_page={self.next_page} ahead={self.ahead} "
+            f"page_size={self.page_size} finished={self.finished}>"
+        )
+
+    @property
+    def next_page(self) -> int:
+        """The page the walk needs next: where a new walk would resume."""
+        return self._next_accept
+
+    @property
+    def ahead(self) -> int:
+        """How many pages were asked for and not accepted yet."""
+        return self._next_request - self._next_accept
+
+    @property
+    def remembered(self) -> int:
+        """How many yielded ids the walk remembers now."""
+        return len(self._seen)
+
+    def request(self) -> int | None:
+        """The number of a page to ask for now, or None when no more should be in flight."""
+        if not self._may_request():
+            return None
+        number = self._next_request
+        self._next_request += 1
+        return number
+
+    def accept(self, page: Page) -> Page | None:
+        """Take the next page in order; return what to yield of it (None: nothing).
+
+        The returned page holds only webhooks not yielded before, cut at ``max_items``.
+
+        Raises:
+            PaginationError: every webhook on the page was yielded already.
+        """
+        if self.ahead <= 0:
+            raise RuntimeError("accept() called for a page that was never requested")
+        number = self._next_accept
+        self._next_accept += 1
+        if not page.items:
+            self.finished = True
+            return None
+        fresh = self._unseen(page.items)
+        if not fresh:
+            self.finished = True
+            raise _all_seen_error(number)
+        self._learn_page_size(len(page.items))
+        fresh = self._within_max_items(fresh)
+        if len(fresh) == len(page.items):
+            return page
+        return Page(items=fresh, page=page.page, limit=page.limit)
+
+    def _may_request(self) -> bool:
+        if self.finished:
+            return False
+        ahead = self.ahead
+        if ahead == 0:
+            return True
+        if ahead > self.prefetch or self._short_page is not None:
+            return False
+        if self.max_items is None:
+            return True
+        # Pages hold at most page_size (or, before that is known, the requested limit)
+        # webhooks: never ask for a page max_items cannot need.
+        per_page = self.page_size or self.limit
+        return self.emitted + ahead * per_page < self.max_items
+
+    def _unseen(self, items: Iterable[Webhook]) -> list[Webhook]:
+        fresh = []
+        for webhook in items:
+            if webhook.id not in self._seen:
+                self._seen.add(webhook.id)
+                fresh.append(webhook)
+        self._seen_by_page.append([webhook.id for webhook in fresh])
+        self._forget_oldest()
+        return fresh
+
+    def _forget_oldest(self) -> None:
+        # The last two pages stay: a server ignoring ``page`` must always be caught.
+        if self._remember is None:
+            return
+        while len(self._seen) > self._remember and len(self._seen_by_page) > 2:
+            self._seen.difference_update(self._seen_by_page.popleft())
+
+    def _learn_page_size(self, length: int) -> None:
+        size = self.page_size
+        if size is None:
+            if self._short_page is not None:
+                # The page after a short page is not empty: the short page was full.
+                size, self._short_page = max(self._short_page, length), None
+            elif length >= self.limit:
+                size = length
+            else:
+                self._short_page = length  # a cap or the last page: the next page tells
+                return
+        # A page longer than the size seen so far: the server changed; never stop early.
+        self.page_size = max(size, length)
+        if length < size:
+            self.finished = True
+
+    def _within_max_items(self, fresh: list[Webhook]) -> list[Webhook]:
+        if self.max_items is not None and len(fresh) >= self.max_items - self.emitted:
+            fresh = fresh[: self.max_items - self.emitted]
+            self.finished = True
+        self.emitted += len(fresh)
+        return fresh
+
+
+def _all_seen_error(number: int) -> PaginationError:
+    error = PaginationError(
+        f"page {number} held only webhooks already yielded by this walk: the server "
+        "(or a proxy) seems to ignore the page parameter, or a full page of webhooks was "
+        "created on pages already read meanwhile; stopping rather than looping"
+    )
+    error.resume_page = number
+    return error

@@ -1,0 +1,58 @@
+"""When Redis is down and the limiter fails open: one warning, and probes with back-off."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+
+__all__ = ["Outage"]
+
+logger = logging.getLogger("whautochat_async")
+
+#: The longest wait between two attempts to use Redis again during an outage.
+MAX_PROBE_INTERVAL = 30.0
+
+
+class Outage:
+    """Tracks one Redis outage: warns once, then allows a probe after a doubling back-off."""
+
+    def __init__(self, *, first_probe: float, clock: Callable[[], float], label: str) -> None:
+        self._first_probe = first_probe
+        self._clock = clock
+        self._label = label
+        self._interval = first_probe
+        self._next_probe = -math.inf
+        self.active = False
+
+    def use_redis(self) -> bool:
+        """Whether to try Redis now: always when it is up, at the back-off during an outage."""
+        return not self.active or self._clock() >= self._next_probe
+
+    def failed(self, error: BaseException) -> None:
+        """Redis failed: start an outage with one WARNING, or back off the next probe."""
+        if not self.active:
+            self.active = True
+            self._interval = self._first_probe
+            logger.warning(
+                "%s: Redis is unavailable (%s); falling back to this process's own limiter "
+                "until it recovers",
+                self._label,
+                describe(error),
+            )
+        else:
+            self._interval = min(self._interval * 2, MAX_PROBE_INTERVAL)
+            logger.debug("%s: Redis still unavailable (%s)", self._label, describe(error))
+        self._next_probe = self._clock() + self._interval
+
+    def recovered(self) -> None:
+        """Redis answered: end the outage (logged once)."""
+        if self.active:
+            self.active = False
+            logger.info("%s: Redis is available again; the shared limit applies", self._label)
+
+
+def describe(error: BaseException) -> str:
+    """The error's class and first line (redis-py names host and port, never a password)."""
+    text = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

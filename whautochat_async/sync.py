@@ -1,0 +1,200 @@
+"""Declarative bulk sync: make the server's webhooks match a list of :class:`WebhookSpec`.
+
+``await client.webhooks.sync(desired)`` lists the webhooks once, plans with
+:func:`plan_sync` (pure, see :mod:`whautochat_async._sync_plan` for the rules) and applies
+the plan with :func:`apply_plan`. The two steps are public so a caller can show the plan
+before applying it, as the command line does.
+
+Applying: writes start in plan order (desired order, then deletes) on at most
+``concurrency`` at a time, each through the client, so under its rate limiter, retries and
+deadline. A failed write is recorded in its outcome and the others go on. Cancelling the
+sync cancels the writes in flight and waits for them: no task outlives it. A sync that
+changes k of N webhooks costs the listing's pages plus k writes (plus any retries).
+
+Each write is one client call, and a call's deadline includes its wait for the rate
+limiter: keep the deadline at least as long as the limiter's window (the defaults, 60 s
+and 100 requests per 60 s, are fine). With a shorter one, writes of a big sync that wait
+too long fail with DeadlineExceededError having sent nothing; the sync is declarative, so
+running it again finishes the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from ._sync_checks import SyncKey, check_specs
+from ._sync_plan import SyncAction, SyncOutcome, plan_sync
+from .errors import InvalidInputError
+from .models import DeleteResult, Event, Webhook, WebhookSpec
+
+__all__ = [
+    "ProgressCallback",
+    "SyncAction",
+    "SyncKey",
+    "SyncOutcome",
+    "SyncReport",
+    "SyncTarget",
+    "WebhookWriter",
+    "apply_plan",
+    "plan_sync",
+    "sync_webhooks",
+]
+
+#: ``on_progress(done, total, outcome)``: called after each write, failed or not.
+ProgressCallback = Callable[[int, int, SyncOutcome], None]
+
+
+class WebhookWriter(Protocol):
+    """The writes a sync needs (``client.webhooks`` has them)."""
+
+    async def create(
+        self, *, name: str, server_url: str, events: Sequence[Event], active: bool = True
+    ) -> Webhook: ...
+
+    async def update(self, webhook: Webhook, **changes: Any) -> Webhook: ...
+
+    async def delete(self, webhook_or_id: Webhook | str) -> DeleteResult: ...
+
+
+class SyncTarget(WebhookWriter, Protocol):
+    """The writes plus a listing that walks every page (``client.webhooks`` again)."""
+
+    def list(self) -> AsyncIterable[Webhook]: ...
+
+
+@attrs.frozen(kw_only=True)
+class SyncReport:
+    """Every outcome of a sync, in plan order; ``dry_run``: planned, nothing written."""
+
+    outcomes: tuple[SyncOutcome, ...]
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether no item failed."""
+        return all(outcome.ok for outcome in self.outcomes)
+
+    @property
+    def failures(self) -> tuple[SyncOutcome, ...]:
+        """The items that failed, with their ``error``."""
+        return tuple(outcome for outcome in self.outcomes if not outcome.ok)
+
+    @property
+    def writes(self) -> tuple[SyncOutcome, ...]:
+        """The items that need (or needed) a request: all but the unchanged."""
+        return tuple(outcome for outcome in self.outcomes if outcome.is_write)
+
+    @property
+    def counts(self) -> Mapping[SyncAction, int]:
+        """How many items of each action succeeded (in a dry run: are planned)."""
+        counts = dict.fromkeys(SyncAction, 0)
+        for outcome in self.outcomes:
+            if outcome.ok:
+                counts[outcome.action] += 1
+        return counts
+
+    def summary(self) -> str:
+        """One line, e.g. ``2 created, 1 updated, 0 deleted, 5 unchanged, 1 failed``."""
+        verbs = _PLANNED if self.dry_run else _DONE
+        parts = [f"{number} {verbs[action]}" for action, number in self.counts.items()]
+        return ", ".join([*parts, f"{len(self.failures)} failed"])
+
+
+_DONE = {
+    SyncAction.CREATE: "created",
+    SyncAction.UPDATE: "updated",
+    SyncAction.DELETE: "deleted",
+    SyncAction.UNCHANGED: "unchanged",
+}
+_PLANNED = {action: f"to {action.value}" for action in _DONE} | {SyncAction.UNCHANGED: "unchanged"}
+
+
+async def sync_webhooks(
+    webhooks: SyncTarget,
+    desired: Iterable[WebhookSpec],
+    *,
+    key: SyncKey = "name",
+    prune: bool = False,
+    dry_run: bool = False,
+    concurrency: int = 4,
+    on_progress: ProgressCallback | None = None,
+) -> SyncReport:
+    """Check ``desired``, list the webhooks once, plan, then apply (unless ``dry_run``).
+
+    Raises:
+        InvalidInputError: a spec or an option is invalid (before any request).
+        SyncError: a key is ambiguous (before any write).
+    """
+    _check_options(concurrency, on_progress)
+    specs = check_specs(desired, key)
+    current = [webhook async for webhook in webhooks.list()]
+    plan = plan_sync(specs, current, key=key, prune=prune)
+    if dry_run:
+        return SyncReport(outcomes=plan, dry_run=True)
+    return await apply_plan(webhooks, plan, concurrency=concurrency, on_progress=on_progress)
+
+
+async def apply_plan(
+    webhooks: WebhookWriter,
+    plan: Iterable[SyncOutcome],
+    *,
+    concurrency: int = 4,
+    on_progress: ProgressCallback | None = None,
+) -> SyncReport:
+    """Carry out the writes of ``plan``, at most ``concurrency`` at a time."""
+    _check_options(concurrency, on_progress)
+    outcomes = list(plan)
+    pending = iter([index for index, outcome in enumerate(outcomes) if outcome.is_write])
+    total = sum(1 for outcome in outcomes if outcome.is_write)
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        for index in pending:  # shared: each index is taken by exactly one worker
+            outcomes[index] = await _apply_one(webhooks, outcomes[index])
+            done += 1
+            if on_progress is not None:
+                on_progress(done, total, outcomes[index])
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(concurrency, total)):
+                group.create_task(worker())
+    except BaseExceptionGroup as grouped:
+        # Writes never raise here (their errors are recorded): only on_progress can.
+        raise grouped.exceptions[0] from None
+    return SyncReport(outcomes=tuple(outcomes))
+
+
+async def _apply_one(webhooks: WebhookWriter, outcome: SyncOutcome) -> SyncOutcome:
+    try:
+        result = await _write(webhooks, outcome)
+    except Exception as exc:  # reported in the outcome: one failure must not stop the rest
+        return attrs.evolve(outcome, error=exc)
+    return attrs.evolve(outcome, result=result)
+
+
+async def _write(webhooks: WebhookWriter, outcome: SyncOutcome) -> Webhook | None:
+    spec, current = outcome.spec, outcome.current
+    if outcome.action is SyncAction.CREATE and spec is not None:
+        return await webhooks.create(
+            name=spec.name, server_url=spec.server_url, events=spec.events, active=spec.active
+        )
+    if outcome.action is SyncAction.UPDATE and current is not None:
+        # update() PUTs the whole webhook it is given: fields unknown to us survive.
+        return await webhooks.update(current, **outcome.changes)
+    if outcome.action is SyncAction.DELETE and current is not None:
+        await webhooks.delete(current)
+        return None
+    raise InvalidInputError(f"cannot apply {outcome.action.value} without its webhook or spec")
+
+
+def _check_options(concurrency: Any, on_progress: Any) -> None:
+    if type(concurrency) is not int or concurrency < 1:
+        raise InvalidInputError(f"concurrency must be an integer >= 1, got {concurrency!r}")
+    if on_progress is not None and not callable(on_progress):
+        raise InvalidInputError(f"on_progress must be callable, got {on_progress!r}")
