@@ -13,7 +13,7 @@ from .creating import create_scenario
 from .listing import floor_scenario, prefetch_scenario
 from .memory import memory_scenario
 from .profiling import profile_listing
-from .report import render
+from .report import load_text, render
 from .requests_spent import capped_listing_scenario, sync_scenario
 from .structuring import structure_scenario
 
@@ -38,6 +38,7 @@ SCENARIOS: dict[str, Scenario] = {
 
 async def run(settings: Settings, only: set[str] | None = None) -> str:
     """Run the scenarios (all, or ``only`` these numbers) and return RESULTS.md's text."""
+    load_at_start = load_text()
     results: list[Result] = []
     profile: list[str] = []
     with ServerProcess() as server:
@@ -48,7 +49,7 @@ async def run(settings: Settings, only: set[str] | None = None) -> str:
                 print(f"  {results[-1].measured}", flush=True)
         if settings.profile and (only is None or "1" in only):
             profile = await profile_listing(server, settings.list_total, settings.page_size)
-    return render(results, settings, profile)
+    return render(results, settings, profile, load_at_start)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -89,6 +89,17 @@ class Timings:
         """Median of ``side`` over median of ``other`` (ratio of medians)."""
         return self.median(side, cpu=cpu) / self.median(other, cpu=cpu)
 
+    def noise_check(self, side: str, other: str) -> str:
+        """Two other estimates of the wall-clock ratio; far from ``ratio``: a noisy run."""
+        paired = statistics.median(
+            mine / theirs for mine, theirs in zip(self.wall[side], self.wall[other], strict=True)
+        )
+        best = min(self.wall[side]) / min(self.wall[other])
+        return (
+            f"noise check: median of the per-repetition ratios {ratio_text(paired)}, "
+            f"ratio of the fastest runs {ratio_text(best)}"
+        )
+
 
 Runner = Callable[[], Awaitable[Any]]
 

@@ -64,9 +64,9 @@ async def raw_create_all(
     headers = {"x-api-key": API_KEY, "Accept": "application/json"}
 
     async def create(number: int) -> object:
-        name, url = _name_and_url(number)
+        name, hook_url = _name_and_url(number)
         events = [event.value for event in _EVENTS]
-        body = {"name": name, "serverUrl": url, "events": events, "active": True}
+        body = {"name": name, "serverUrl": hook_url, "events": events, "active": True}
         async with session.post(f"{url}/v1/webhooks", json=body, headers=headers) as raw:
             return webhook_from_dict(json.loads(await raw.read()))
 

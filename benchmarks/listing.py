@@ -50,6 +50,11 @@ async def client_listing(client: WhautoChat, limit: int, prefetch: int = 0) -> l
     return [webhook async for webhook in client.webhooks.list(limit=limit, prefetch=prefetch)]
 
 
+async def client_pages_listing(client: WhautoChat, limit: int) -> list[Webhook]:
+    """The same a page at a time (``.pages()``): no per-webhook ``async for`` step."""
+    return [webhook async for page in client.webhooks.list(limit=limit).pages() for webhook in page]
+
+
 async def _requests_of(server: ServerProcess, listing: Awaitable[object]) -> int:
     server.command("reset")
     await listing
@@ -68,6 +73,7 @@ async def floor_scenario(settings: Settings, server: ServerProcess) -> Result:
             {
                 "client": lambda: client_listing(client, limit),
                 "floor": lambda: floor_listing(session, server.url, limit),
+                "pages": lambda: client_pages_listing(client, limit),
             },
             settings.repeats,
         )
@@ -85,6 +91,9 @@ async def floor_scenario(settings: Settings, server: ServerProcess) -> Result:
             *_medians(timings, "client", "floor"),
             f"client-process CPU: {ratio_text(timings.ratio('client', 'floor', cpu=True))} "
             "the floor's (the server runs in another process)",
+            timings.noise_check("client", "floor"),
+            f"the same client a page at a time (`.pages()`, no per-webhook `async for` step): "
+            f"{ratio_text(timings.ratio('pages', 'floor'))} the floor",
             f"requests: client {client_requests}, floor {floor_requests}; "
             f"identical Webhook objects: {'yes' if same else 'NO'}",
             client_options("off")[1],

@@ -26,6 +26,16 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def load_text() -> str:
+    """The 1-minute load average, and the CPU pressure where Linux reports it."""
+    text = f"load {os.getloadavg()[0]:.2f}"
+    try:
+        some = Path("/proc/pressure/cpu").read_text().split()[1]  # "avg10=12.34"
+    except (OSError, IndexError):
+        return text
+    return f"{text}, CPU pressure {some.replace('avg10=', '')}% (10 s)"
+
+
 def environment() -> list[str]:
     """Bullet lines naming the machine and the software measured."""
     packages = ", ".join(
@@ -39,7 +49,9 @@ def environment() -> list[str]:
     ]
 
 
-def render(results: list[Result], settings: Settings, profile: list[str]) -> str:
+def render(
+    results: list[Result], settings: Settings, profile: list[str], load_at_start: str
+) -> str:
     """The whole RESULTS.md."""
     lines = ["# Benchmark results", ""]
     if settings.quick_run:
@@ -50,6 +62,7 @@ def render(results: list[Result], settings: Settings, profile: list[str]) -> str
         "this shared machine hits both; a figure is the median of the repetitions stated.",
         "",
         *environment(),
+        f"- other work on the machine: {load_at_start} at the start, {load_text()} at the end",
         "",
         "| # | scenario | compared with | target | measured | result |",
         "|---|---|---|---|---|---|",

@@ -37,6 +37,7 @@ async def structure_scenario(settings: Settings) -> Result:
             f"median cattrs {seconds_text(timings.median('cattrs'))}, hand-written "
             f"{seconds_text(timings.median('hand'))} ({repetitions_text(settings.repeats)}); "
             f"identical Webhook objects: {'yes' if same else 'NO'}",
+            timings.noise_check("cattrs", "hand"),
             "the converter also checks every type strictly (a string is not a bool, a "
             "missing id is an error with its path); the hand-written one checks nothing",
         ],

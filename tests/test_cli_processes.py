@@ -86,17 +86,22 @@ async def test_fake_server_process_serves_until_sigterm() -> None:
     assert err.decode() == "fake server stopped\n"
 
 
-async def test_fake_server_in_process_stops_when_cancelled(capsys: Any) -> None:
-    task = asyncio.create_task(cli.run(["fake-server", "--port", "0", "--webhooks", "1"]))
+async def until_serving(capsys: Any) -> str:
+    """The URL the in-process fake server printed once it was listening."""
     output = ""
     for _ in range(500):
         await asyncio.sleep(0.01)
         output += capsys.readouterr().out
-        if output:
-            break
-    match = URL_LINE.match(output)
-    assert match, output
-    async with WhautoChat("test-key", base_url=match.group(1), environ={}) as client:
+        match = URL_LINE.match(output)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"the fake server did not start: {output!r}")
+
+
+async def test_fake_server_in_process_stops_when_cancelled(capsys: Any) -> None:
+    task = asyncio.create_task(cli.run(["fake-server", "--port", "0", "--webhooks", "1"]))
+    url = await until_serving(capsys)
+    async with WhautoChat("test-key", base_url=url, environ={}) as client:
         assert len(await client.webhooks.list()) == 1
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -108,10 +113,7 @@ async def test_fake_server_in_process_stops_when_cancelled(capsys: Any) -> None:
 
 async def test_fake_server_in_process_stops_on_sigterm(capsys: Any) -> None:
     task = asyncio.create_task(cli.run(["fake-server", "--port", "0"]))
-    for _ in range(500):
-        await asyncio.sleep(0.01)
-        if signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
-            break
+    await until_serving(capsys)  # (a signal amid asyncio's create_server would leak its socket)
     assert signal.getsignal(signal.SIGTERM) != signal.SIG_DFL  # else the signal would kill us
     os.kill(os.getpid(), signal.SIGTERM)
     assert await asyncio.wait_for(task, 10) == 0

@@ -64,6 +64,9 @@ async def test_a_closed_client_refuses_calls_with_a_clear_error(fake: FakeWhauto
         pass
     with pytest.raises(ClientClosedError, match="closed"):
         await client.webhooks.list()
+    with pytest.raises(ClientClosedError, match="cannot be reopened"):
+        async with client:
+            pass
     assert fake.request_count == 0
 
 

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from whautochat_async import APIStatusError, WhautoChat, WhautoChatError
+from whautochat_async import APIStatusError, TooManyRedirectsError, WhautoChat
 from whautochat_async.testing import FakeWhautoChat
 
 from .conftest import API_KEY
@@ -59,8 +59,9 @@ async def test_a_redirect_loop_ends_in_a_typed_error(
     client: WhautoChat, fake: FakeWhautoChat
 ) -> None:
     fake.faults.status(302, headers={"Location": f"{fake.url}/v1/webhooks"}, body={}, times=None)
-    with pytest.raises(WhautoChatError, match="redirects"):
+    with pytest.raises(TooManyRedirectsError, match="more than 10 redirects"):
         await client.webhooks.list()
+    assert fake.request_count == 11  # followed 10 times, then stopped: not retried
 
 
 async def test_the_key_is_in_no_log_line_error_or_repr(

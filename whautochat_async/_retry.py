@@ -35,7 +35,12 @@ from datetime import UTC
 import attrs
 
 from ._protocol import Request, Response
-from .errors import APIConnectionError, ConfigurationError, DeadlineExceededError
+from .errors import (
+    APIConnectionError,
+    ConfigurationError,
+    DeadlineExceededError,
+    TooManyRedirectsError,
+)
 
 __all__ = [
     "Decision",
@@ -150,6 +155,8 @@ def _classify_status(request: Request, status: int) -> tuple[bool, bool, str]:
 def _classify_error(request: Request, error: APIConnectionError) -> tuple[bool, bool, str]:
     """(retryable, unknown outcome, why) for a network failure."""
     kind = type(error).__name__
+    if isinstance(error, TooManyRedirectsError):
+        return False, False, "a redirect loop does not end by trying again"
     if not error.request_sent:
         if isinstance(error, DeadlineExceededError):
             return False, False, "the deadline ran out before the request was sent"

@@ -14,7 +14,7 @@ import aiohttp
 from yarl import URL
 
 from ._protocol import Request, Response, default_headers
-from .errors import APIConnectionError, APITimeoutError, ClientClosedError
+from .errors import APIConnectionError, APITimeoutError, ClientClosedError, TooManyRedirectsError
 
 API_KEY_HEADER = "x-api-key"
 MAX_REDIRECTS = 10
@@ -103,7 +103,7 @@ class Transport:
             params = None  # the Location carries its own query
             if raw.status == 303 or (raw.status in (301, 302) and method == "POST"):
                 method, body = "GET", None
-        raise APIConnectionError(
+        raise TooManyRedirectsError(
             f"{request.method} /{request.path}: more than {MAX_REDIRECTS} redirects",
             method=request.method,
             url=str(url),

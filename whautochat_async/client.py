@@ -16,6 +16,7 @@ from ._requester import Requester
 from ._retry import RetryPolicy
 from ._transport import Transport
 from .converters import make_converter
+from .errors import ClientClosedError
 from .ratelimit import RateLimit, RateLimiter, resolve_rate_limiter
 from .resources import Webhooks
 
@@ -134,6 +135,8 @@ class WhautoChat:
             await self._requester.transport.close()
 
     async def __aenter__(self) -> Self:
+        if self.closed:
+            raise ClientClosedError("the client is closed and cannot be reopened; create a new one")
         return self
 
     async def __aexit__(

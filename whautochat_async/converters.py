@@ -42,7 +42,7 @@ _WIRE_KEYS = _WEBHOOK_KEYS.union(_TIMESTAMP_KEYS)
 _EXTRA_KEY = "\x00extra"
 _PARSED = "\x00parsed:"
 _TIMESTAMP_SLOTS = tuple((key, _PARSED + key) for key in _TIMESTAMP_KEYS)
-_EVENTS_BY_VALUE = {event.value: event for event in WebhookEvent}
+_EVENTS_BY_VALUE: dict[str, Event] = {event.value: event for event in WebhookEvent}
 _ONLY_STR = frozenset({str})
 _EXCERPT_CHARS = 200
 
@@ -97,7 +97,8 @@ def _events_hook(
     # tuple hook was a fifth of the time spent structuring a listing.
     def structure(value: Any, kind: Any) -> tuple[Event, ...]:
         if isinstance(value, list) and _ONLY_STR.issuperset(map(type, value)):
-            return tuple([_EVENTS_BY_VALUE.get(name, name) for name in value])
+            names: list[str] = value
+            return tuple([_EVENTS_BY_VALUE.get(name, name) for name in names])
         return detailed(value, kind)
 
     return structure
@@ -132,7 +133,7 @@ def format_timestamp(value: datetime) -> str:
 
 
 def _register_webhook(converter: cattrs.Converter) -> None:
-    overrides = {
+    overrides: dict[str, Any] = {
         "server_url": override(rename="serverUrl"),
         "created_at": override(rename=_PARSED + "createdAt", struct_hook=_as_is),
         "updated_at": override(rename=_PARSED + "updatedAt", struct_hook=_as_is),

@@ -7,8 +7,9 @@
     ├── InvalidInputError             (also ValueError) bad argument, caught before any request
     ├── ClientClosedError             (also RuntimeError) call on a closed client
     ├── APIConnectionError            the request failed on the network
-    │   └── APITimeoutError           (also TimeoutError) an attempt or the deadline ran out
-    │       └── DeadlineExceededError the call's overall deadline ran out
+    │   ├── APITimeoutError           (also TimeoutError) an attempt or the deadline ran out
+    │   │   └── DeadlineExceededError the call's overall deadline ran out
+    │   └── TooManyRedirectsError     more than 10 redirects (never retried)
     ├── UnknownOutcomeError           a write failed ambiguously: it may or may not have happened
     ├── APIStatusError                the server answered with a non-2xx status
     │   ├── BadRequestError           400
@@ -53,6 +54,7 @@ __all__ = [
     "RateLimitError",
     "ResponseValidationError",
     "SyncError",
+    "TooManyRedirectsError",
     "UnknownOutcomeError",
     "UnprocessableEntityError",
     "WhautoChatError",
@@ -106,6 +108,10 @@ class APITimeoutError(APIConnectionError, TimeoutError):
 
 class DeadlineExceededError(APITimeoutError):
     """The call's overall deadline, retries and waits included, ran out."""
+
+
+class TooManyRedirectsError(APIConnectionError):
+    """The server redirected more than the client follows (a loop); not retried."""
 
 
 class UnknownOutcomeError(WhautoChatError):
