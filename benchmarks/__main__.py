@@ -10,6 +10,7 @@ from pathlib import Path
 from ._common import Result, Settings
 from ._server import ServerProcess
 from .creating import create_scenario
+from .limiter import limiter_fleet_scenario, limiter_overhead_scenario
 from .listing import floor_scenario, prefetch_scenario
 from .memory import memory_scenario
 from .profiling import profile_listing
@@ -33,6 +34,8 @@ SCENARIOS: dict[str, Scenario] = {
     "5": lambda settings, _: structure_scenario(settings),
     "6a": lambda settings, _: capped_listing_scenario(settings),
     "6b": lambda settings, _: sync_scenario(settings),
+    "7a": lambda settings, _: limiter_overhead_scenario(settings),
+    "7b": lambda settings, _: limiter_fleet_scenario(settings),
 }
 
 

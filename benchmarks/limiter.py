@@ -1,19 +1,20 @@
-"""Scenarios R1 and R2: the Redis-backed limiter shared by many processes.
+"""Scenarios 7a and 7b: the Redis-backed limiter shared by many processes.
 
-* R1 — what one ``acquire()`` costs: the in-process limiter against the Redis one
+* 7a — what one ``acquire()`` costs: the in-process limiter against the Redis one
   (median per acquire over many, each followed by its release, as a sequential caller
   does: the Redis release runs in the background).
-* R2 — four OS processes, each with its own client, creating webhooks against one fake
+* 7b — four OS processes, each with its own client, creating webhooks against one fake
   server that enforces 20 requests per second: the throughput the server admitted as a
   fraction of the limit with the shared Redis limiter, and the 429s both ways.
 
-Both start a real ``redis-server`` (from ``tests/redis_server.py``) and report "not run"
-without one. Standalone: ``python -m benchmarks.limiter``.
+Both start a real ``redis-server`` (``tests/redis_server.py``) and report "not run"
+without one or without the ``redis`` extra. Standalone: ``python -m benchmarks.limiter``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import shutil
 import statistics
 import tempfile
@@ -22,10 +23,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import redis.asyncio as aioredis
-
 from whautochat_async import RateLimit, RateLimiter, SlidingWindowRateLimiter
-from whautochat_async.redis_limiter import RedisRateLimiter
 
 from ._common import Result, Settings
 
@@ -36,9 +34,9 @@ _UNLIMITED = RateLimit(1_000_000, 60.0)
 
 @asynccontextmanager
 async def _redis_url() -> AsyncIterator[str | None]:
-    """A fresh redis-server for the scenario, or None when the binary is not installed."""
+    """A fresh redis-server for the scenario, or None without the binary or redis-py."""
     binary = shutil.which("redis-server")
-    if binary is None:
+    if binary is None or importlib.util.find_spec("redis") is None:
         yield None
         return
     from tests.redis_server import RedisServer
@@ -53,7 +51,8 @@ async def _redis_url() -> AsyncIterator[str | None]:
 
 
 def _not_run(number: str, scenario: str) -> Result:
-    return Result(number, scenario, "-", "-", "not run: redis-server is not installed", None)
+    why = "needs redis-server and the redis extra (pip install -e '.[redis]')"
+    return Result(number, scenario, "-", "-", "not run", None, [why])
 
 
 async def _acquire_seconds(limiter: RateLimiter, count: int) -> list[float]:
@@ -69,6 +68,8 @@ async def _acquire_seconds(limiter: RateLimiter, count: int) -> list[float]:
 
 async def _ping_seconds(url: str, count: int) -> list[float]:
     """The floor: how long each of ``count`` bare redis-py PINGs took."""
+    import redis.asyncio as aioredis
+
     async with aioredis.Redis.from_url(url) as client:
         await client.ping()
         seconds = []
@@ -80,12 +81,14 @@ async def _ping_seconds(url: str, count: int) -> list[float]:
 
 
 async def limiter_overhead_scenario(settings: Settings) -> Result:
-    """Scenario R1: median acquire() of the in-process and the Redis limiter."""
+    """Scenario 7a: median acquire() of the in-process and the Redis limiter."""
     count = 100 if settings.quick_run else 2_000
     scenario = f"limiter acquire overhead, {count:,} acquires a side"
     async with _redis_url() as url:
         if url is None:
-            return _not_run("R1", scenario)
+            return _not_run("7a", scenario)
+        from whautochat_async.redis_limiter import RedisRateLimiter
+
         local = SlidingWindowRateLimiter(_UNLIMITED.requests, _UNLIMITED.per)
         async with RedisRateLimiter.from_url(url, api_key="bench-key", limit=_UNLIMITED) as shared:
             samples: dict[str, list[float]] = {"local": [], "redis": []}
@@ -99,7 +102,7 @@ async def limiter_overhead_scenario(settings: Settings) -> Result:
     local_ms = statistics.median(samples["local"]) * 1000
     redis_ms = statistics.median(samples["redis"]) * 1000
     return Result(
-        number="R1",
+        number="7a",
         scenario=scenario,
         baseline="in-process SlidingWindowRateLimiter",
         target=f"Redis ≤ {OVERHEAD_TARGET_MS:g} ms per acquire",
@@ -120,19 +123,19 @@ def _p90(values: list[float]) -> float:
 
 
 async def limiter_fleet_scenario(settings: Settings) -> Result:
-    """Scenario R2: 4 processes against 20 requests/s, shared Redis vs per-process limits."""
+    """Scenario 7b: 4 processes against 20 requests/s, shared Redis vs per-process limits."""
     from tests.redis_fleet import run_fleet
 
     creates, requests, per = (5, 10, 0.5) if settings.quick_run else (25, 20, 1.0)
     scenario = f"4 processes x {creates} creates, server limit {requests} per {per:g} s"
     async with _redis_url() as url:
         if url is None:
-            return _not_run("R2", scenario)
+            return _not_run("7b", scenario)
         shared = await run_fleet(redis_url=url, creates=creates, requests=requests, per=per)
     alone = await run_fleet(redis_url=None, creates=creates, requests=requests, per=per)
     fraction = shared.throughput_fraction(requests, per)
     return Result(
-        number="R2",
+        number="7b",
         scenario=scenario,
         baseline="a limiter per process (the in-process default)",
         target=f"shared: 0 x 429 and ≥ {FLEET_TARGET:.0%} of the limit",

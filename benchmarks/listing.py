@@ -108,6 +108,8 @@ async def prefetch_scenario(settings: Settings, server: ServerProcess) -> Result
     ahead = settings.prefetch
     async with make_client(server.url) as client:
         await client_listing(client, limit)  # warm-up
+        ids = [webhook.id for webhook in await client_listing(client, limit, ahead)]
+        complete = len(ids) == len(set(ids)) == pages * limit
         timings = await interleaved(
             {
                 "sequential": lambda: client_listing(client, limit),
@@ -124,10 +126,11 @@ async def prefetch_scenario(settings: Settings, server: ServerProcess) -> Result
         baseline="prefetch=0 (sequential)",
         target=f"prefetch={ahead} ≥ {PREFETCH_TARGET:g}x faster",
         measured=f"{ratio_text(speedup)} faster",
-        passed=speedup >= PREFETCH_TARGET,
+        passed=complete and speedup >= PREFETCH_TARGET,
         details=[
             *_medians(timings, "sequential", "prefetch"),
-            f"prefetch={ahead}: {requests} requests, at most {peak} in flight at once",
+            f"prefetch={ahead}: {requests} requests, at most {peak} in flight at once; "
+            f"every webhook listed once: {'yes' if complete else 'NO'}",
         ],
     )
 

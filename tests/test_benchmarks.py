@@ -40,21 +40,23 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _rows(text: str) -> dict[str, list[str]]:
+    """The rows of the results table (the first table), by scenario number."""
+    table = text.split("| # | scenario |", 1)[1].split("\n\n", 1)[0]
     rows = {}
-    for line in text.splitlines():
+    for line in table.splitlines()[2:]:
         cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if line.startswith("| ") and cells[0] in SCENARIOS:
-            rows[cells[0]] = cells
+        rows[cells[0]] = cells
     return rows
 
 
 def test_quick_run_writes_a_row_per_scenario_with_well_formed_figures(results: str) -> None:
     rows = _rows(results)
-    assert list(rows) == list(SCENARIOS)
+    assert list(rows)[: len(SCENARIOS)] == list(SCENARIOS)  # others may follow
     for number, cells in rows.items():
         assert len(cells) == 6, number
-        assert MEASURED.fullmatch(cells[4]), cells
         assert cells[5] in ("pass", "**FAIL**", "not run"), cells
+        if number in SCENARIOS:  # rows added by other modules have their own formats
+            assert MEASURED.fullmatch(cells[4]), cells
 
 
 def test_quick_run_names_the_machine_and_says_it_is_not_a_measurement(results: str) -> None:

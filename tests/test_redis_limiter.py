@@ -76,7 +76,7 @@ async def test_grants_up_to_the_limit_then_sleeps_once_for_the_time_redis_names(
         elapsed = time.monotonic() - started
     assert 0.2 < slept[0] <= 0.3
     assert len(slept) <= 2  # no polling: one wait, at most a tick more for clock rounding
-    assert 0.2 < elapsed < 0.5
+    assert 0.2 < elapsed < 0.8
 
 
 async def test_in_flight_requests_hold_their_slot_and_an_unsent_one_gives_it_back(
@@ -137,8 +137,8 @@ async def test_a_burst_from_many_clients_gets_exactly_the_limit(
 ) -> None:
     limiters = [limiter(redis_server, api_key, requests=10, per=10.0) for _ in range(5)]
     tasks = [asyncio.create_task(shared.acquire()) for shared in limiters for _ in range(8)]
-    await asyncio.sleep(0.3)
-    assert sum(task.done() for task in tasks) == 10
+    done, _ = await asyncio.wait(tasks, timeout=1.0)
+    assert len(done) == 10
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -321,6 +321,13 @@ async def test_release_pairs_with_the_oldest_grant_from_another_task_and_checks_
     await shared.aclose()
     with pytest.raises(ClientClosedError):
         await shared.acquire()
+
+
+def test_release_outside_an_event_loop_does_not_raise() -> None:
+    shared = RedisRateLimiter.from_url("redis://127.0.0.1:1/0", api_key="k", environ={})
+    shared._grants.add("member")  # as if acquire() had granted it in a loop now gone
+    shared.release(sent=True)  # nothing to run it on: the slot waits for its lease to end
+    assert len(shared._grants) == 0
 
 
 async def test_a_borrowed_redis_client_is_not_closed(

@@ -15,9 +15,12 @@ seconds after it finished, so no ``per``-long interval at the server ever sees m
 ``requests`` of them, whatever the network delays and however many processes share the
 set. acquire() runs one script: trim, count, take a slot or answer "wait N µs" (until the
 oldest slot frees, or the pause ends), measured on Redis's own clock (``TIME``). The
-caller sleeps exactly that long: there is no polling loop. ``release(sent=False)``
-removes the slot; ``release(sent=True)`` re-stamps it with the finish time.
-``pause(seconds)`` sets a key with a TTL that every acquire checks.
+caller sleeps exactly that long: there is no polling loop. (Only when every slot is held
+by a request still in flight is no finish time known yet; then it asks again after
+``per / requests``, as the in-process limiter does, in case one is given back.)
+``release(sent=False)`` removes the slot; ``release(sent=True)`` re-stamps it with the
+finish time. ``pause(seconds)`` sets a key with a TTL that every acquire checks. Needs
+Redis 5 or later.
 
 **Why redis-py and a script, not the** ``limits`` **library.** ``limits``' async moving
 window over Redis is exact at the moment of the hit, but it only counts hits: it cannot

@@ -53,7 +53,10 @@ class RedisRateLimiter:
             frees its slot ``lease + per`` seconds after the grant.
         probe_interval: during a fail-open outage, first wait before trying Redis again
             (doubling, at most 30 s).
+        fallback_limit: the fail-open limit of this one process (default ``limit``: set
+            your share of the budget, e.g. 25 per 60 s for four workers).
         key_prefix: the namespace of the Redis keys.
+        environ, clock, sleep: seams for tests (environment, monotonic clock, sleep).
     """
 
     def __init__(
@@ -86,7 +89,8 @@ class RedisRateLimiter:
         self._void_script = redis.register_script(_scripts.VOID)
         self._pause_script = redis.register_script(_scripts.PAUSE)
         self._acquire_args = (limit.requests, _micros(limit.per), _micros(lease))
-        self._outage = Outage(first_probe=probe_interval, clock=clock, label=repr(self))
+        label = f"rate limiter {self.keys.log}"
+        self._outage = Outage(first_probe=probe_interval, clock=clock, label=label)
         self._sleep = sleep
         self._grants = Grants()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -136,16 +140,14 @@ class RedisRateLimiter:
                 self._grants.add(None)
                 return
             member = secrets.token_hex(12)
-            wait = await self._ask_redis(member)
+            wait = await self._ask_redis(member)  # None: Redis failed, fail open (loop)
             if wait == 0:
                 self._grants.add(member)
                 return
-            if wait is None:
-                continue
-            if self._tasks:  # our own releases had not landed yet: ask again once they have
-                await asyncio.wait(list(self._tasks))
-            elif wait > 0:
-                await self._sleep(wait / 1_000_000)
+            if wait is not None and self._tasks:
+                await asyncio.wait(list(self._tasks))  # our releases first, then ask again
+            elif wait is not None:
+                await self._sleep(max(wait, 0) / 1_000_000)
 
     def release(self, *, sent: bool) -> None:
         """End the granted request: ``sent`` holds the slot ``per`` from now, else frees it."""
@@ -197,7 +199,8 @@ class RedisRateLimiter:
                 raise
             if self.on_redis_error == "fail_closed":
                 raise RateLimiterUnavailableError(
-                    f"{self!r}: Redis is unavailable ({describe(exc)}); no request was sent"
+                    f"the shared rate limiter's Redis is unavailable ({describe(exc)}); "
+                    "no request was sent (on_redis_error='fail_closed')"
                 ) from exc
             self._outage.failed(exc)
             return None

@@ -1,0 +1,60 @@
+"""The command line shares the fleet's budget when ``WHAUTOCHAT_REDIS_URL`` is set."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from whautochat_async import cli
+from whautochat_async.redis_limiter import RedisRateLimiter
+from whautochat_async.testing import FakeWhautoChat
+
+from .conftest import API_KEY
+from .redis_server import RedisServer, running_redis
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    with running_redis() as server:
+        yield server
+
+
+@pytest.fixture
+def env(
+    fake: FakeWhautoChat, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> FakeWhautoChat:
+    monkeypatch.setenv("WHAUTOCHAT_API_KEY", API_KEY)
+    monkeypatch.setenv("WHAUTOCHAT_BASE_URL", fake.url)
+    monkeypatch.setenv("WHAUTOCHAT_REDIS_URL", redis_server.url)
+    return fake
+
+
+async def test_the_cli_counts_its_requests_in_redis(
+    env: FakeWhautoChat, redis_server: RedisServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.seed_webhooks(2)
+    assert await cli.run(["webhooks", "list"]) == 0
+    keys = RedisRateLimiter.from_url(redis_server.url, base_url=env.url).keys
+    async with aioredis.Redis.from_url(redis_server.url) as inspector:
+        assert await inspector.zcard(keys.log) == 1
+    assert "webhook-0001" in capsys.readouterr().out
+
+
+async def test_the_cli_fails_closed_when_redis_is_down(
+    env: FakeWhautoChat, redis_server: RedisServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    redis_server.stop()
+    assert await cli.run(["webhooks", "list"]) == 1
+    assert "Redis is unavailable" in capsys.readouterr().err
+    assert env.request_count == 0
+
+
+async def test_the_cli_names_the_extra_when_redis_py_is_missing(
+    env: FakeWhautoChat, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "whautochat_async.redis_limiter", None)
+    assert await cli.run(["webhooks", "list"]) == 2
+    assert "WHAUTOCHAT_REDIS_URL is set" in capsys.readouterr().err
