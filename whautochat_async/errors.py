@@ -24,7 +24,7 @@
     ├── OperationFailedError          a 2xx answer that reports failure ({"success": false})
     ├── PaginationError               the server paginates in a way that cannot be walked
     ├── SyncError                     a sync plan cannot be made safely (duplicate keys)
-    └── RateLimiterUnavailableError   (in ``redis_limiter``) Redis failed and the limiter fails closed
+    └── RateLimiterUnavailableError   (redis_limiter) Redis failed; the limiter fails closed
 
 Every error carries ``resume_page``: during an ``async for`` walk it is the page to pass
 to ``list(page=...)`` to carry on where the walk stopped (``None`` outside a walk).
