@@ -208,3 +208,15 @@ async def test_server_duplicates_are_a_usage_error(
     assert (code, out) == (2, "")
     assert "'billing' is held by" in err
     assert {r.method for r in env.requests} == {"GET"}
+
+
+async def test_a_repeated_key_in_the_file_is_refused_before_any_request(
+    env: FakeWhautoChat, capsys: Any, tmp_path: Path
+) -> None:
+    env.seed_webhooks(3)
+    path = tmp_path / "dupes.toml"
+    path.write_text(SPECS + SPECS.split("[[webhooks]]")[1].join(["[[webhooks]]", ""]), "utf-8")
+    code, _, err = await run(capsys, "webhooks", "sync", str(path))
+    assert code == 2
+    assert "webhook-0001" in err
+    assert env.request_count == 0

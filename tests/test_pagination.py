@@ -293,3 +293,17 @@ async def test_an_unexpected_exception_is_left_untouched() -> None:
 def test_repr_names_the_options() -> None:
     paginator = AsyncPaginator(MemoryFetch(0), page=3, limit=5, max_items=7, prefetch=2)
     assert repr(paginator) == "<AsyncPaginator page=3 limit=5 max_items=7 prefetch=2>"
+
+
+async def test_without_prefetch_pages_are_fetched_in_the_walking_task() -> None:
+    fetch = MemoryFetch(25)
+    walker = asyncio.current_task()
+    seen_tasks: set[asyncio.Task[object] | None] = set()
+
+    async def fetch_page(page: int, limit: int) -> Page:
+        seen_tasks.add(asyncio.current_task())
+        return await fetch(page, limit)
+
+    ids = [w.id async for w in AsyncPaginator(fetch_page, limit=10)]
+    assert ids == fetch.ids
+    assert seen_tasks == {walker}  # no task per page when nothing is prefetched

@@ -144,7 +144,7 @@ class AsyncPaginator:
             prefetch=self.prefetch,
             max_items=self.max_items,
         )
-        fetches = _Fetches(self._fetch_page, self.limit)
+        fetches = _Fetches(self._fetch_page, self.limit, eager=self.prefetch > 0)
         try:
             while not walk.finished:
                 while (number := walk.request()) is not None:
@@ -158,31 +158,39 @@ class AsyncPaginator:
 
 
 class _Fetches:
-    """The pages asked for and not handed on yet, in page order, one task each."""
+    """The pages asked for and not handed on yet, in page order.
 
-    def __init__(self, fetch_page: FetchPage, limit: int) -> None:
+    ``eager`` (prefetching): each page is fetched in a task of its own as soon as it is
+    asked for. Otherwise a page is fetched in the walk's own task when it is awaited:
+    with nothing in flight alongside, a task would only add overhead.
+    """
+
+    def __init__(self, fetch_page: FetchPage, limit: int, *, eager: bool) -> None:
         self._fetch_page = fetch_page
         self._limit = limit
-        self._queue: deque[tuple[int, asyncio.Task[Page]]] = deque()
+        self._eager = eager
+        self._queue: deque[tuple[int, asyncio.Task[Page] | None]] = deque()
 
     def start(self, number: int) -> None:
-        """Start fetching page ``number``."""
-        task = asyncio.create_task(self._fetch(number), name=f"whautochat-page-{number}")
-        task.add_done_callback(_mark_retrieved)
+        """Ask for page ``number`` (and start fetching it at once when eager)."""
+        task = None
+        if self._eager:
+            task = asyncio.create_task(self._fetch(number), name=f"whautochat-page-{number}")
+            task.add_done_callback(_mark_retrieved)
         self._queue.append((number, task))
 
     async def next(self) -> Page:
-        """The oldest page started; its error carries ``resume_page``."""
+        """The oldest page asked for; its error carries ``resume_page``."""
         number, task = self._queue.popleft()
         try:
-            return await task
+            return await (task if task is not None else self._fetch(number))
         except WhautoChatError as exc:
             exc.resume_page = number
             raise
 
     async def cancel_all(self) -> None:
         """Cancel every fetch not handed on yet and wait until they have all ended."""
-        tasks = [task for _, task in self._queue]
+        tasks = [task for _, task in self._queue if task is not None]
         self._queue.clear()
         for task in tasks:
             task.cancel()

@@ -28,6 +28,7 @@ import attrs
 
 from ._sync_checks import SyncKey, check_specs
 from ._sync_plan import SyncAction, SyncOutcome, plan_sync
+from ._validation import check_positive_int
 from .errors import InvalidInputError
 from .models import DeleteResult, Event, Webhook, WebhookSpec
 
@@ -41,6 +42,7 @@ __all__ = [
     "WebhookWriter",
     "apply_plan",
     "plan_sync",
+    "plan_webhooks",
     "sync_webhooks",
 ]
 
@@ -130,12 +132,29 @@ async def sync_webhooks(
         SyncError: a key is ambiguous (before any write).
     """
     _check_options(concurrency, on_progress)
-    specs = check_specs(desired, key)
-    current = [webhook async for webhook in webhooks.list()]
-    plan = plan_sync(specs, current, key=key, prune=prune)
+    plan = await plan_webhooks(webhooks, desired, key=key, prune=prune)
     if dry_run:
         return SyncReport(outcomes=plan, dry_run=True)
     return await apply_plan(webhooks, plan, concurrency=concurrency, on_progress=on_progress)
+
+
+async def plan_webhooks(
+    webhooks: SyncTarget,
+    desired: Iterable[WebhookSpec],
+    *,
+    key: SyncKey = "name",
+    prune: bool = False,
+) -> tuple[SyncOutcome, ...]:
+    """Check ``desired`` before any request, then list the webhooks once and plan.
+
+    Raises:
+        InvalidInputError: a spec is invalid (before any request).
+        SyncError: a key is repeated in ``desired`` (before any request), or shared by two
+            server webhooks a spec would match.
+    """
+    specs = check_specs(desired, key)
+    current = [webhook async for webhook in webhooks.list()]
+    return plan_sync(specs, current, key=key, prune=prune)
 
 
 async def apply_plan(
@@ -148,8 +167,9 @@ async def apply_plan(
     """Carry out the writes of ``plan``, at most ``concurrency`` at a time."""
     _check_options(concurrency, on_progress)
     outcomes = list(plan)
-    pending = iter([index for index, outcome in enumerate(outcomes) if outcome.is_write])
-    total = sum(1 for outcome in outcomes if outcome.is_write)
+    writes = [index for index, outcome in enumerate(outcomes) if outcome.is_write]
+    total = len(writes)
+    pending = iter(writes)
     done = 0
 
     async def worker() -> None:
@@ -194,7 +214,6 @@ async def _write(webhooks: WebhookWriter, outcome: SyncOutcome) -> Webhook | Non
 
 
 def _check_options(concurrency: Any, on_progress: Any) -> None:
-    if type(concurrency) is not int or concurrency < 1:
-        raise InvalidInputError(f"concurrency must be an integer >= 1, got {concurrency!r}")
+    check_positive_int("concurrency", concurrency)
     if on_progress is not None and not callable(on_progress):
         raise InvalidInputError(f"on_progress must be callable, got {on_progress!r}")

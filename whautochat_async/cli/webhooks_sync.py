@@ -12,7 +12,7 @@ from ..client import WhautoChat
 from ..errors import InvalidInputError
 from ..models import WebhookSpec
 from ..specs import load_specs
-from ..sync import SyncAction, SyncOutcome, SyncReport, apply_plan, plan_sync
+from ..sync import SyncAction, SyncOutcome, SyncReport, apply_plan, plan_webhooks
 from ._common import UsageError, open_client
 from ._output import Console, Progress, events_text, yes_no
 
@@ -74,9 +74,7 @@ async def run_sync(
     concurrency: int = 4,
 ) -> SyncReport:
     """List, print the plan, apply it with a progress line, print the report."""
-    async with client.webhooks.list() as listing:
-        current = [webhook async for webhook in listing]
-    plan = plan_sync(specs, current, key=key, prune=prune)
+    plan = await plan_webhooks(client.webhooks, specs, key=key, prune=prune)
     if not console.json:
         console.print(format_plan(plan))
     if dry_run:
