@@ -82,3 +82,20 @@ async def test_the_key_is_in_no_log_line_error_or_repr(
     texts += [record.getMessage() for record in caplog.records]
     assert caplog.records, "expected DEBUG lines to check"
     assert all(API_KEY not in text for text in texts)
+
+
+async def test_a_key_echoed_by_the_server_is_redacted_everywhere(
+    fake: FakeWhautoChat, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="whautochat_async")
+    echo = {"error": {"message": f"key {API_KEY} lacks scope"}}
+    fake.faults.status(403, body=echo, headers={"x-debug": f"caller={API_KEY}"})
+    async with WhautoChat(API_KEY, base_url=fake.url, environ={}) as client:
+        with pytest.raises(APIStatusError) as caught:
+            await client.webhooks.list()
+    error = caught.value
+    assert "key *** lacks scope" in str(error)
+    texts = [str(error), repr(error.body), repr(error.headers)]
+    texts += [record.getMessage() for record in caplog.records]
+    assert all(API_KEY not in text for text in texts)
+    assert error.headers["x-debug"] == "caller=***"

@@ -11,12 +11,14 @@ import asyncio
 from collections.abc import Mapping
 
 import aiohttp
+import attrs
 from yarl import URL
 
 from ._protocol import Request, Response, default_headers
 from .errors import APIConnectionError, APITimeoutError, ClientClosedError, TooManyRedirectsError
 
 API_KEY_HEADER = "x-api-key"
+REDACTED = "***"
 MAX_REDIRECTS = 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -98,7 +100,7 @@ class Transport:
             ) as raw:
                 location = raw.headers.get("Location")
                 if raw.status not in _REDIRECTS or location is None:
-                    return await _read(raw, method)
+                    return self._redacted(await _read(raw, method))
             url = url.join(URL(location))
             params = None  # the Location carries its own query
             if raw.status == 303 or (raw.status in (301, 302) and method == "POST"):
@@ -108,6 +110,23 @@ class Transport:
             method=request.method,
             url=str(url),
         )
+
+    def _redacted(self, response: Response) -> Response:
+        """The response with any echo of the API key replaced by ``***``.
+
+        A server may quote the key back (``key sk-... lacks scope``); the body and headers
+        end up in exception messages, ``APIStatusError.body`` and logs, which must never
+        carry it.
+        """
+        key = self._api_key
+        body, headers = response.body, response.headers
+        if key.encode() in body:
+            body = body.replace(key.encode(), REDACTED.encode())
+        if any(key in value for value in headers.values()):
+            headers = {name: value.replace(key, REDACTED) for name, value in headers.items()}
+        if body is response.body and headers is response.headers:
+            return response
+        return attrs.evolve(response, body=body, headers=headers)
 
     def _headers_for(self, url: URL) -> Mapping[str, str]:
         headers = default_headers()
