@@ -23,6 +23,7 @@ from whautochat_async import (
     SlidingWindowRateLimiter,
     Timeout,
     UnknownOutcomeError,
+    WhautoChatError,
 )
 from whautochat_async._protocol import Request, Response
 from whautochat_async._requester import Requester
@@ -330,3 +331,37 @@ async def test_the_hard_guard_stops_a_transport_that_ignores_its_timeout(
     assert "deadline of 0.01s exceeded (attempt 1 in flight)" in str(deadline)
     assert deadline.request_sent is True
     assert limiter.in_flight == 0
+
+
+class _StuckPause:
+    """A limiter whose pause never ends (a hung shared store)."""
+
+    async def acquire(self) -> None:
+        return None
+
+    def release(self, *, sent: bool) -> None:
+        return None
+
+    async def pause(self, seconds: float) -> None:
+        await asyncio.Event().wait()
+
+
+class _FailingPause(_StuckPause):
+    async def pause(self, seconds: float) -> None:
+        raise RateLimiterDown("the shared store is down")
+
+
+class RateLimiterDown(WhautoChatError):
+    """What a fail-closed shared limiter raises."""
+
+
+@pytest.mark.parametrize("limiter", [_StuckPause(), _FailingPause()])
+async def test_a_create_that_succeeded_is_returned_even_if_the_quota_pause_cannot_finish(
+    limiter: Any,
+) -> None:
+    created = ok(201, x_ratelimit_remaining="0", x_ratelimit_reset_after="30")
+    requester_ = Requester(
+        ScriptedTransport(created), timeout=Timeout(deadline=0.05), limiter=limiter
+    )
+    response = await requester_.send(POST)  # before: DeadlineExceededError, "not sent"
+    assert response.status == 201

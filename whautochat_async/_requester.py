@@ -32,6 +32,7 @@ from .errors import (
     DeadlineExceededError,
     NotFoundError,
     UnknownOutcomeError,
+    WhautoChatError,
 )
 from .ratelimit import RateLimiter
 
@@ -103,7 +104,7 @@ class Requester:
         scope = asyncio.timeout(deadline)
         try:
             async with scope:
-                return await self._attempts(call)
+                response = await self._attempts(call)
         except TimeoutError as exc:
             if not scope.expired():
                 raise
@@ -113,6 +114,8 @@ class Requester:
             if call.in_flight and not request.idempotent:
                 raise _unknown_outcome(call, error, "the deadline ran out") from error
             raise error from exc
+        await self._observe_success(call, response)
+        return response
 
     async def _attempts(self, call: _Call) -> Response:
         while True:
@@ -169,7 +172,8 @@ class Requester:
             if self.limiter is not None:
                 self.limiter.release(sent=sent)
         call.in_flight = False
-        await self._observe_quota(call, response)
+        if not 200 <= response.status < 300:  # a 2xx is observed by send(), after the scope
+            await self._observe_quota(call, response)
         return response
 
     def _attempt_timeout(self, call: _Call) -> tuple[float | None, bool]:
@@ -183,6 +187,21 @@ class Requester:
         if per_attempt is not None and per_attempt <= remaining:
             return per_attempt, False
         return remaining, True
+
+    async def _observe_success(self, call: _Call, response: Response) -> None:
+        """Pass a 2xx's quota headers to the limiter without ever failing the call.
+
+        The request has succeeded (a create has happened): a limiter that is slow or
+        failing, or a deadline running out now, must not turn that into an error the
+        caller would answer by sending it again. The pause gets what is left of the
+        deadline; what does not fit is logged and skipped.
+        """
+        remaining = None if call.deadline_at is None else call.deadline_at - self._clock()
+        try:
+            async with asyncio.timeout(None if remaining is None else max(remaining, 0.0)):
+                await self._observe_quota(call, response)
+        except (TimeoutError, WhautoChatError) as exc:
+            logger.debug("%s: succeeded; limiter pause skipped (%s)", call.label, exc)
 
     async def _observe_quota(self, call: _Call, response: Response) -> None:
         """Hold every caller of the limiter when the server says the quota is spent."""
