@@ -71,3 +71,10 @@ def test_a_number_timeout_bounds_the_whole_call() -> None:
 def test_bad_timeouts_are_refused(bad: object) -> None:
     with pytest.raises(ConfigurationError, match=r"timeout|deadline"):
         Timeout.of(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("field", ["deadline", "attempt", "connect"])
+@pytest.mark.parametrize("bad", [True, float("nan"), float("inf"), 0, "5"])
+def test_timeout_fields_refuse_non_numbers(field: str, bad: object) -> None:
+    with pytest.raises(ConfigurationError, match=field):
+        Timeout(**{field: bad})  # type: ignore[arg-type]

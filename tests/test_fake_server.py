@@ -278,3 +278,12 @@ async def test_webhooks_can_be_replaced_wholesale(
 ) -> None:
     fake.webhooks = [{"id": "wh_only", "name": "odd"}]
     assert (await call(http, "GET", f"{fake.url}/v1/webhooks"))[1] == fake.webhooks
+
+
+async def test_seeding_many_webhooks_gives_unique_ids() -> None:
+    fake = FakeWhautoChat(seed=3)
+    fake.add_webhook(name="first")
+    seeded = fake.seed_webhooks(2000)
+    ids = [item["id"] for item in fake.webhooks]
+    assert len(ids) == len(set(ids)) == 2001
+    assert [item["id"] for item in seeded] == ids[1:]

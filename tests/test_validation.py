@@ -63,3 +63,8 @@ def test_webhook_id(webhook_id: object) -> None:
 def test_positive_int(value: object) -> None:
     with pytest.raises(InvalidInputError, match="limit"):
         validation.check_positive_int("limit", value)
+
+
+def test_allowed_unknown_may_be_a_one_shot_iterator() -> None:
+    names = iter(["new_a", "new_b"])
+    assert validation.check_events(["new_a", "new_b"], allowed_unknown=names) == ("new_a", "new_b")

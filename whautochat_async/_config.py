@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -17,8 +18,11 @@ BASE_URL_ENV = "WHAUTOCHAT_BASE_URL"
 DEFAULT_BASE_URL = "https://api.whauto.chat"
 
 
-def _non_negative(instance: object, attribute: Any, value: Any) -> None:
-    if value is not None and (not isinstance(value, int | float) or value <= 0):
+def _positive_or_none(instance: object, attribute: Any, value: Any) -> None:
+    if value is None:
+        return
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not 0 < value < math.inf:  # also refuses nan
         raise ConfigurationError(
             f"{attribute.name} must be a positive number or None, got {value!r}"
         )
@@ -34,9 +38,9 @@ class Timeout:
     made: the last error is raised at once instead.
     """
 
-    deadline: float | None = attrs.field(default=60.0, validator=_non_negative)
-    attempt: float | None = attrs.field(default=30.0, validator=_non_negative)
-    connect: float | None = attrs.field(default=10.0, validator=_non_negative)
+    deadline: float | None = attrs.field(default=60.0, validator=_positive_or_none)
+    attempt: float | None = attrs.field(default=30.0, validator=_positive_or_none)
+    connect: float | None = attrs.field(default=10.0, validator=_positive_or_none)
 
     @classmethod
     def of(cls, value: Timeout | float | None) -> Timeout:

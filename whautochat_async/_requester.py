@@ -226,6 +226,8 @@ class Requester:
         return error
 
     def _log(self, call: _Call, outcome: Outcome, what: str) -> None:
+        if not logger.isEnabledFor(logging.DEBUG):
+            return  # every call logs: skip building the line when nobody reads it
         result = outcome.status if isinstance(outcome, Response) else type(outcome).__name__
         limit = self.retry.max_retries + 1
         logger.debug("%s attempt %d/%d -> %s; %s", call.label, call.attempt, limit, result, what)

@@ -8,10 +8,9 @@ from typing import Any
 from yarl import URL
 
 from .errors import InvalidInputError
-from .models import Event, Webhook, WebhookEvent
+from .models import EVENTS_BY_VALUE, Event, Webhook, WebhookEvent
 
 _VALID_EVENTS = ", ".join(event.value for event in WebhookEvent)
-_EVENTS_BY_VALUE = {event.value: event for event in WebhookEvent}
 
 
 def check_name(name: Any) -> str:
@@ -49,17 +48,18 @@ def check_events(events: Any, *, allowed_unknown: Iterable[str] = ()) -> tuple[E
         raise InvalidInputError(
             f"events must be a list of event names, got {events!r}; valid names: {_VALID_EVENTS}"
         )
-    checked = tuple(_check_event(event, set(allowed_unknown)) for event in events)
+    allowed = frozenset(allowed_unknown)  # once: it may be a one-shot iterator
+    checked = tuple(_check_event(event, allowed) for event in events)
     if not checked:
         raise InvalidInputError(f"events must not be empty; valid names: {_VALID_EVENTS}")
     return checked
 
 
-def _check_event(event: Any, allowed_unknown: set[str]) -> Event:
+def _check_event(event: Any, allowed_unknown: frozenset[str]) -> Event:
     if isinstance(event, WebhookEvent):
         return event
-    if isinstance(event, str) and event in _EVENTS_BY_VALUE:
-        return _EVENTS_BY_VALUE[event]
+    if isinstance(event, str) and event in EVENTS_BY_VALUE:
+        return EVENTS_BY_VALUE[event]
     if isinstance(event, str) and event in allowed_unknown:
         return event
     raise InvalidInputError(f"unknown event name {event!r}; valid names: {_VALID_EVENTS}")

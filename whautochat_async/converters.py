@@ -16,7 +16,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .errors import ResponseValidationError
-from .models import DeleteResult, Event, Webhook, WebhookEvent, WebhookSpec
+from .models import EVENTS_BY_VALUE, DeleteResult, Event, Webhook, WebhookEvent, WebhookSpec
 
 __all__ = [
     "WIRE_NAMES",
@@ -42,7 +42,7 @@ _WIRE_KEYS = _WEBHOOK_KEYS.union(_TIMESTAMP_KEYS)
 _EXTRA_KEY = "\x00extra"
 _PARSED = "\x00parsed:"
 _TIMESTAMP_SLOTS = tuple((key, _PARSED + key) for key in _TIMESTAMP_KEYS)
-_EVENTS_BY_VALUE: dict[str, Event] = {event.value: event for event in WebhookEvent}
+_EVENTS_BY_VALUE: dict[str, Event] = dict(EVENTS_BY_VALUE)  # a plain dict: a hot lookup
 _ONLY_STR = frozenset({str})
 _EXCERPT_CHARS = 200
 

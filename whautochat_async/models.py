@@ -14,7 +14,15 @@ from typing import Any
 
 import attrs
 
-__all__ = ["DeleteResult", "Event", "Page", "Webhook", "WebhookEvent", "WebhookSpec"]
+__all__ = [
+    "EVENTS_BY_VALUE",
+    "DeleteResult",
+    "Event",
+    "Page",
+    "Webhook",
+    "WebhookEvent",
+    "WebhookSpec",
+]
 
 
 class WebhookEvent(enum.StrEnum):
@@ -38,6 +46,11 @@ class WebhookEvent(enum.StrEnum):
     CONTACT_TAG_ADDED = "contact_tag_added"
     CONTACT_TAG_REMOVED = "contact_tag_removed"
 
+
+#: Every documented event by its wire name.
+EVENTS_BY_VALUE: Mapping[str, WebhookEvent] = MappingProxyType(
+    {event.value: event for event in WebhookEvent}
+)
 
 #: An event as the client holds it: a known :class:`WebhookEvent` or, for a name
 #: the server added after this release, the plain string it sent.

@@ -1,5 +1,5 @@
 """Client-side rate limiting: the :class:`RateLimiter` protocol, an in-process limiter and
-the registry that shares one limiter between every client with the same key and host.
+the registry that shares one limiter between every client with the same key, host and limit.
 
 The protocol is three calls, so a limiter shared across processes (one backed by Redis,
 say) can be plugged in with ``WhautoChat(rate_limit=my_limiter)``:
@@ -69,7 +69,7 @@ def _positive_number(instance: object, attribute: attrs.Attribute[float], value:
 
 @attrs.frozen
 class RateLimit:
-    """At most ``requests`` requests in any ``per`` seconds, shared process-wide per key."""
+    """At most ``requests`` in any ``per`` seconds, shared process-wide per key, URL and limit."""
 
     requests: int = attrs.field(default=100, validator=_positive_int)
     per: float = attrs.field(default=60.0, validator=_positive_number)

@@ -180,6 +180,6 @@ def _checked_changes(webhook: Webhook, changes: dict[str, Any]) -> dict[str, Any
     checked = {key: _CHECKS[key](value) for key, value in changes.items() if key in _CHECKS}
     if "events" in changes:
         # Names the server already holds pass even if this release does not know them.
-        known_here = [e for e in webhook.events if isinstance(e, str)]
+        known_here = [e for e in webhook.events if type(e) is str]
         checked["events"] = check_events(changes["events"], allowed_unknown=known_here)
     return checked

@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from ._faults import FaultKind, FaultPlan
+from ._faults import ACTING_KINDS, FaultKind, FaultPlan
 from ._ratelimit import SlidingWindowLimiter
 from ._records import RecordedRequest, record_request
 from ._responses import (
@@ -166,7 +166,8 @@ class FakeWhautoChat:
     ) -> list[dict[str, Any]]:
         """Store ``n`` webhooks directly (``webhook-0001``, ...); return copies."""
         fields = {**(extra or {}), **overrides}
-        return [self.store.add_direct(fields) for _ in range(n)]
+        taken = {item.get("id") for item in self.store.items}
+        return [self.store.add_direct(fields, taken=taken) for _ in range(n)]
 
     # -- request pipeline ------------------------------------------------------
 
@@ -229,7 +230,7 @@ class FakeWhautoChat:
     ) -> tuple[web.StreamResponse, int | None]:
         fault = self.faults.take(request.method, request.path)
         kind = None if fault is None else fault.kind
-        if fault is None or kind in (FaultKind.DROP_AFTER, FaultKind.TRUNCATED_BODY):
+        if fault is None or kind in ACTING_KINDS:
             response = await call_endpoint(handler, request)
             if kind is FaultKind.DROP_AFTER:
                 return drop_connection(request), None

@@ -58,13 +58,9 @@ async def list_webhooks(request: web.Request) -> web.Response:
 
 async def create_webhook(request: web.Request) -> web.Response:
     """POST /v1/webhooks: validate and store; the server stamps id and timestamps."""
-    body = await _json_object(request)
+    body = await _valid_body(request, require_active=False)
     if isinstance(body, web.Response):
         return body
-    extra = request.app[STATE_KEY].extra_events
-    problems = validate_webhook_body(body, require_active=False, extra_events=extra)
-    if problems:
-        return _invalid(problems)
     return web.json_response(request.app[STATE_KEY].store.create(body))
 
 
@@ -74,13 +70,9 @@ async def replace_webhook(request: web.Request) -> web.Response:
     index = store.find(request.match_info["webhookId"])
     if index is None:
         return _not_found(request)
-    body = await _json_object(request)
+    body = await _valid_body(request, require_active=True)
     if isinstance(body, web.Response):
         return body
-    extra = request.app[STATE_KEY].extra_events
-    problems = validate_webhook_body(body, require_active=True, extra_events=extra)
-    if problems:
-        return _invalid(problems)
     return web.json_response(store.replace(index, body))
 
 
@@ -100,6 +92,18 @@ def _positive_int(raw: str | None, *, default: int) -> int | None:
     if not _DIGITS.fullmatch(raw) or int(raw) < 1:
         return None
     return int(raw)
+
+
+async def _valid_body(
+    request: web.Request, *, require_active: bool
+) -> dict[str, Any] | web.Response:
+    """The body as a valid webhook object, or the 400/422 answer that refuses it."""
+    body = await _json_object(request)
+    if isinstance(body, web.Response):
+        return body
+    extra = request.app[STATE_KEY].extra_events
+    problems = validate_webhook_body(body, require_active=require_active, extra_events=extra)
+    return _invalid(problems) if problems else body
 
 
 async def _json_object(request: web.Request) -> dict[str, Any] | web.Response:
