@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -357,3 +359,22 @@ def test_the_core_package_never_imports_redis_and_the_module_names_the_extra() -
     core_imported_redis, message = result.stdout.splitlines()
     assert core_imported_redis == "False"
     assert "pip install 'whautochat-async[redis]'" in message
+
+
+async def test_release_and_pause_after_aclose_do_not_reopen_the_owned_redis_client(
+    redis_server: RedisServer, api_key: str
+) -> None:
+    shared = limiter(redis_server, api_key)
+    await shared.acquire()
+    await shared.aclose()  # the call is still in flight when its limiter closes
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        shared.release(sent=True)  # nothing sent to Redis: the slot ends after lease + per
+        await shared.pause(0.01)
+        await asyncio.gather(*shared._tasks)
+        assert shared._closed
+        with pytest.raises(ClientClosedError):
+            await shared.acquire()
+        del shared  # a connection reopened by release() or pause() would warn when freed
+        gc.collect()
+    assert [str(warning.message) for warning in caught] == []

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import logging
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -163,6 +165,24 @@ async def test_pause_and_release_never_raise_when_redis_is_down(
         shared.release(sent=True)
         await shared.pause(0.05)  # still pauses this process's fallback
         redis_server.start()
+
+
+async def test_aclose_waits_for_a_pause_in_flight_before_closing_its_redis_client(
+    redis_server: RedisServer, api_key: str, fake: FakeWhautoChat
+) -> None:
+    shared = limiter(redis_server, api_key, fake)
+    await shared.pause(0.01)  # connected
+    redis_server.command("CLIENT", "PAUSE", "300")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pausing = asyncio.create_task(shared.pause(0.01))
+        await asyncio.sleep(0.05)  # its command waits on the paused Redis
+        await shared.aclose()
+        assert pausing.done()
+        await pausing
+        del shared, pausing  # a connection reopened by the pause would warn when freed
+        gc.collect()
+    assert [str(warning.message) for warning in caught] == []
 
 
 def test_the_outage_warns_once_and_backs_off_its_probes(caplog: pytest.LogCaptureFixture) -> None:

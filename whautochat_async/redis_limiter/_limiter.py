@@ -31,6 +31,7 @@ logger = logging.getLogger("whautochat_async")
 OnRedisError = Literal["fail_closed", "fail_open"]
 _FAILURES = (RedisError, OSError)  # OSError covers TimeoutError (our own timeout)
 _VOID_TTL = 120.0  # how long an abandoned acquire is barred from a late grant
+_DEFAULT_TIMEOUT = 1.0  # seconds one Redis round trip may take
 
 
 class RateLimiterUnavailableError(WhautoChatError):
@@ -67,7 +68,7 @@ class RedisRateLimiter:
         base_url: str | None = None,
         limit: RateLimit = RateLimit(),  # noqa: B008 - frozen
         on_redis_error: OnRedisError = "fail_closed",
-        timeout: float = 1.0,
+        timeout: float = _DEFAULT_TIMEOUT,
         lease: float = 300.0,
         probe_interval: float = 1.0,
         fallback_limit: RateLimit | None = None,
@@ -103,7 +104,7 @@ class RedisRateLimiter:
         ``options`` are those of the constructor. redis-py retries a failed command once
         (a connection broken by a Redis restart is reopened), within ``timeout``.
         """
-        timeout = options.get("timeout", 1.0)
+        timeout = options.get("timeout", _DEFAULT_TIMEOUT)
         try:
             client = aioredis.Redis.from_url(
                 url,
@@ -150,7 +151,11 @@ class RedisRateLimiter:
                 await self._sleep(max(wait, 0) / 1_000_000)
 
     def release(self, *, sent: bool) -> None:
-        """End the granted request: ``sent`` holds the slot ``per`` from now, else frees it."""
+        """End the granted request: ``sent`` holds the slot ``per`` from now, else frees it.
+
+        After :meth:`aclose` of a limiter from :meth:`from_url`, Redis is not told (its
+        client is closed): the slot stays held until ``lease + per`` after its grant.
+        """
         grant = self._grants.take()
         if grant.member is None:
             self._fallback.release(sent=sent)
@@ -159,17 +164,25 @@ class RedisRateLimiter:
             self._spawn(self._run(self._release_script, [self.keys.log], args, "release"))
 
     async def pause(self, seconds: float) -> None:
-        """Grant nothing to any process for ``seconds``; never raises for a Redis failure."""
+        """Grant nothing to any process for ``seconds``; never raises for a Redis failure.
+
+        After :meth:`aclose` of a limiter from :meth:`from_url`, only this process pauses
+        (its Redis client is closed).
+        """
         await self._fallback.pause(seconds)
         milliseconds = max(math.ceil(seconds * 1000), 1)
-        await self._run(self._pause_script, [self.keys.paused], (milliseconds,), "pause")
+        args = (milliseconds,)
+        task = self._spawn(self._run(self._pause_script, [self.keys.paused], args, "pause"))
+        if task is not None:  # a task, so that aclose() waits for it before closing Redis
+            await task
 
     async def aclose(self) -> None:
         """Finish pending releases, then close the Redis client if it is ours. Idempotent."""
         if self._closed:
             return
         self._closed = True
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        while self._tasks:  # also those spawned meanwhile (a borrowed client allows them)
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
         if self._owns_redis:
             await self._redis.aclose()
 
@@ -217,15 +230,23 @@ class RedisRateLimiter:
         except _FAILURES as exc:
             logger.debug("%r: %s failed in Redis (%s)", self, what, describe(exc))
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        """Run ``coroutine`` in the background (release() is synchronous), tracked for aclose."""
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
+        """Run ``coroutine`` in the background (release() is synchronous), tracked for aclose.
+
+        Once closed, a limiter with its own Redis client drops it rather than reopen that
+        client (the slot stays held until its lease ends), as it does without a loop.
+        """
+        if self._closed and self._owns_redis:
+            coroutine.close()
+            return None
         try:
             task = asyncio.get_running_loop().create_task(coroutine)
         except RuntimeError:  # no loop: the slot stays held until its lease ends
             coroutine.close()
-            return
+            return None
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
 
 def _micros(seconds: float) -> int:
