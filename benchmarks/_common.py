@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import gc
-import inspect
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 
-from whautochat_async import WhautoChat
+from whautochat_async import RateLimit, WhautoChat
 
 from ._server import API_KEY
 
@@ -102,6 +101,13 @@ class Timings:
 
 
 Runner = Callable[[], Awaitable[Any]]
+_T = TypeVar("_T")
+
+
+def abba(sides: Sequence[_T], repeats: int) -> Iterator[_T]:
+    """``sides`` ``repeats`` times, every other time reversed (A B, B A, ...)."""
+    for repetition in range(repeats):
+        yield from sides if repetition % 2 == 0 else reversed(sides)
 
 
 async def interleaved(
@@ -116,41 +122,35 @@ async def interleaved(
     Garbage is collected before each timed run, never during the clock's reading.
     """
     timings = Timings({name: [] for name in sides}, {name: [] for name in sides})
-    names = list(sides)
-    for repetition in range(repeats):
-        for name in names if repetition % 2 == 0 else reversed(names):
-            if before_each is not None:
-                before_each()
-            gc.collect()
-            wall, cpu = time.perf_counter(), time.process_time()
-            await sides[name]()
-            timings.cpu[name].append(time.process_time() - cpu)
-            timings.wall[name].append(time.perf_counter() - wall)
+    for name in abba(list(sides), repeats):
+        if before_each is not None:
+            before_each()
+        gc.collect()
+        wall, cpu = time.perf_counter(), time.process_time()
+        await sides[name]()
+        timings.cpu[name].append(time.process_time() - cpu)
+        timings.wall[name].append(time.perf_counter() - wall)
     return timings
 
 
-def client_options(rate_limit: str) -> tuple[dict[str, Any], str]:
-    """Keyword arguments for the client's rate limiter, and a note saying what they are.
+def client_options(rate_limit: str) -> tuple[RateLimit | None, str]:
+    """The client's ``rate_limit`` argument, and a note saying what it is.
 
     ``rate_limit`` is ``"off"`` (throughput scenarios) or ``"raised"`` (on, but far
-    above what the scenario sends). A build without the option has no limiter at all.
+    above what the scenario sends).
     """
-    if "rate_limit" not in inspect.signature(WhautoChat).parameters:
-        return {}, "this build has no client-side rate limiter"
     if rate_limit == "off":
-        return {"rate_limit": None}, "client rate limiter off (rate_limit=None)"
-    from whautochat_async.ratelimit import RateLimit
-
+        return None, "client rate limiter off (rate_limit=None)"
     raised = RateLimit(requests=1_000_000, per=60.0)
-    return {"rate_limit": raised}, "client rate limiter on, raised to 1,000,000 per 60 s"
+    return raised, "client rate limiter on, raised to 1,000,000 per 60 s"
 
 
 def make_client(
     url: str, *, rate_limit: str = "off", session: aiohttp.ClientSession | None = None
 ) -> WhautoChat:
     """A client for the benchmark server (rate limiter ``off`` or ``raised``)."""
-    options, _ = client_options(rate_limit)
-    return WhautoChat(API_KEY, base_url=url, session=session, environ={}, **options)
+    limit, _ = client_options(rate_limit)
+    return WhautoChat(API_KEY, base_url=url, session=session, environ={}, rate_limit=limit)
 
 
 def ratio_text(value: float) -> str:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
+
+from whautochat_async import WhautoChat
+
+from ._common import make_client
 
 
 class InFlight:
@@ -31,3 +36,16 @@ class InFlight:
 
     async def _end(self, _session: Any, _context: SimpleNamespace, _params: Any) -> None:
         self.now -= 1
+
+
+async def count_in_flight(
+    url: str, run: Callable[[WhautoChat], Awaitable[object]], *, rate_limit: str = "off"
+) -> InFlight:
+    """Await ``run`` on a fresh client whose session is traced; the counts it left."""
+    counter = InFlight()
+    async with (
+        aiohttp.ClientSession(trace_configs=[counter.trace_config()]) as session,
+        make_client(url, rate_limit=rate_limit, session=session) as client,
+    ):
+        await run(client)
+    return counter

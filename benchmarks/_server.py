@@ -13,9 +13,12 @@ client's measurements (its RSS above all). Run by :class:`ServerProcess`; comman
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -25,7 +28,11 @@ from whautochat_async.testing import FakeWhautoChat
 from ._data import wire_webhooks
 
 API_KEY = "bench-key"
+#: The headers of the raw-aiohttp baselines (scenarios 1 and 3).
+RAW_HEADERS: Mapping[str, str] = {"x-api-key": API_KEY, "Accept": "application/json"}
 ROOT = Path(__file__).resolve().parent.parent
+#: Seconds to wait for a line from the server before killing it (a hung child).
+READ_TIMEOUT = 120.0
 
 
 def _apply(fake: FakeWhautoChat, command: str, argument: str) -> str:
@@ -65,13 +72,25 @@ class ServerProcess:
             stdout=subprocess.PIPE,
             text=True,
         )
-        self.url = self._read_line()
+        try:
+            self.url = self._read_line()
+        except BaseException:
+            self.close()
+            raise
 
     def _read_line(self) -> str:
+        """The server's next line; kills the server if none comes within READ_TIMEOUT."""
         assert self._process.stdout is not None
-        line = self._process.stdout.readline().strip()
+        watchdog = threading.Timer(READ_TIMEOUT, self._process.kill)
+        watchdog.start()
+        try:
+            line = self._process.stdout.readline().strip()
+        finally:
+            watchdog.cancel()
         if not line:
-            raise RuntimeError("the benchmark server exited")
+            raise RuntimeError(
+                f"the benchmark server exited (or was killed after {READ_TIMEOUT:g} s silent)"
+            )
         return line
 
     def command(self, line: str) -> str:
@@ -92,18 +111,21 @@ class ServerProcess:
         return int(stored), int(requests), float(cpu)
 
     def close(self) -> None:
-        """Ask the server to stop; kill it if it does not within 5 s."""
+        """Ask the server to stop, kill it if it does not within 5 s; close both pipes."""
+        stdin, stdout = self._process.stdin, self._process.stdout
+        assert stdin is not None
+        assert stdout is not None
         if self._process.poll() is None:
-            assert self._process.stdin is not None
-            self._process.stdin.write("quit\n")
-            self._process.stdin.close()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        assert self._process.stdout is not None
-        self._process.stdout.close()
+            with contextlib.suppress(BrokenPipeError):
+                stdin.write("quit\n")
+        with contextlib.suppress(BrokenPipeError):  # flushing to a server already gone
+            stdin.close()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        stdout.close()
 
     def __enter__(self) -> Self:
         return self

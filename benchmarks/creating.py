@@ -24,8 +24,8 @@ from ._common import (
     repetitions_text,
 )
 from ._data import webhook_from_dict
-from ._inflight import InFlight
-from ._server import API_KEY, ServerProcess
+from ._inflight import count_in_flight
+from ._server import RAW_HEADERS, ServerProcess
 
 TARGET = 12.0
 _EVENTS = [WebhookEvent.INCOMING_WHATSAPP_MESSAGE, WebhookEvent.CONTACT_CREATED]
@@ -61,13 +61,12 @@ async def raw_create_all(
     session: aiohttp.ClientSession, url: str, count: int, concurrency: int
 ) -> None:
     """The same with raw aiohttp: POST the JSON, json.loads the answer, build the Webhook."""
-    headers = {"x-api-key": API_KEY, "Accept": "application/json"}
 
     async def create(number: int) -> object:
         name, hook_url = _name_and_url(number)
         events = [event.value for event in _EVENTS]
         body = {"name": name, "serverUrl": hook_url, "events": events, "active": True}
-        async with session.post(f"{url}/v1/webhooks", json=body, headers=headers) as raw:
+        async with session.post(f"{url}/v1/webhooks", json=body, headers=RAW_HEADERS) as raw:
             return webhook_from_dict(json.loads(await raw.read()))
 
     await _in_parallel(create, count, concurrency)
@@ -90,7 +89,11 @@ async def create_scenario(settings: Settings, server: ServerProcess) -> Result:
             settings.slow_repeats,
             before_each=lambda: server.configure(webhooks=0, latency=latency),
         )
-    peak, stored = await _check_run(settings, server)
+    server.configure(webhooks=0, latency=latency)
+    checked = await count_in_flight(
+        server.url, lambda client: create_all(client, count, width), rate_limit="raised"
+    )
+    stored = server.stats()[0]
     speedup = timings.ratio("sequential", "concurrent")
     raw_speedup = timings.ratio("raw sequential", "raw concurrent")
     return Result(
@@ -107,19 +110,8 @@ async def create_scenario(settings: Settings, server: ServerProcess) -> Result:
             f"reference, raw aiohttp on the same server and machine: {ratio_text(raw_speedup)} "
             f"faster (sequential {timings.median('raw sequential'):.2f} s, concurrent "
             f"{timings.median('raw concurrent') * 1000:.0f} ms)",
-            f"checked run: {stored} webhooks stored, at most {peak} requests in flight; the "
-            f"ideal {width}x holds only if a request costs no CPU on either side",
+            f"checked run: {stored} webhooks stored, at most {checked.peak} requests in "
+            f"flight; the ideal {width}x holds only if a request costs no CPU on either side",
             client_options("raised")[1],
         ],
     )
-
-
-async def _check_run(settings: Settings, server: ServerProcess) -> tuple[int, int]:
-    server.configure(webhooks=0, latency=settings.create_latency)
-    counter = InFlight()
-    async with (
-        aiohttp.ClientSession(trace_configs=[counter.trace_config()]) as session,
-        make_client(server.url, rate_limit="raised", session=session) as client,
-    ):
-        await create_all(client, settings.create_count, settings.concurrency)
-    return counter.peak, server.stats()[0]

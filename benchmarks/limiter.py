@@ -25,7 +25,8 @@ from pathlib import Path
 
 from whautochat_async import RateLimit, RateLimiter, SlidingWindowRateLimiter
 
-from ._common import Result, Settings
+from ._common import Result, Settings, abba
+from .report import VERDICTS
 
 OVERHEAD_TARGET_MS = 1.0  # one loopback round trip, with room for a loaded machine
 FLEET_TARGET = 0.9
@@ -93,11 +94,9 @@ async def limiter_overhead_scenario(settings: Settings) -> Result:
         async with RedisRateLimiter.from_url(url, api_key="bench-key", limit=_UNLIMITED) as shared:
             samples: dict[str, list[float]] = {"local": [], "redis": []}
             await _acquire_seconds(shared, 10)  # warm-up: connection, script load
-            for repetition in range(settings.repeats):  # ABBA, so drift hits both alike
-                order = ["local", "redis"] if repetition % 2 == 0 else ["redis", "local"]
-                for name in order:
-                    limiter = local if name == "local" else shared
-                    samples[name] += await _acquire_seconds(limiter, count // settings.repeats)
+            for name in abba(["local", "redis"], settings.repeats):  # drift hits both alike
+                limiter = local if name == "local" else shared
+                samples[name] += await _acquire_seconds(limiter, count // settings.repeats)
         ping = statistics.median(await _ping_seconds(url, count))
     local_ms = statistics.median(samples["local"]) * 1000
     redis_ms = statistics.median(samples["redis"]) * 1000
@@ -160,8 +159,7 @@ async def _main() -> None:
     settings = Settings()
     for scenario in (limiter_overhead_scenario, limiter_fleet_scenario):
         result = await scenario(settings)
-        verdict = {True: "PASS", False: "FAIL", None: "not run"}[result.passed]
-        print(f"{result.number} {result.scenario}: {result.measured} [{verdict}]")
+        print(f"{result.number} {result.scenario}: {result.measured} [{VERDICTS[result.passed]}]")
         for line in result.details:
             print(f"    {line}")
 

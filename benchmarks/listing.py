@@ -21,8 +21,8 @@ from ._common import (
     seconds_text,
 )
 from ._data import webhook_from_dict
-from ._inflight import InFlight
-from ._server import API_KEY, ServerProcess
+from ._inflight import count_in_flight
+from ._server import RAW_HEADERS, ServerProcess
 
 FLOOR_TARGET = 1.15
 PREFETCH_TARGET = 3.5
@@ -30,12 +30,11 @@ PREFETCH_TARGET = 3.5
 
 async def floor_listing(session: aiohttp.ClientSession, url: str, limit: int) -> list[Webhook]:
     """The floor: raw aiohttp, ``json.loads``, the same Webhook objects built by hand."""
-    headers = {"x-api-key": API_KEY, "Accept": "application/json"}
     webhooks: list[Webhook] = []
     page = 1
     while True:
         params = {"page": str(page), "limit": str(limit)}
-        async with session.get(f"{url}/v1/webhooks", params=params, headers=headers) as raw:
+        async with session.get(f"{url}/v1/webhooks", params=params, headers=RAW_HEADERS) as raw:
             if raw.status != 200:
                 raise RuntimeError(f"floor listing: page {page} answered {raw.status}")
             data = json.loads(await raw.read())
@@ -117,7 +116,7 @@ async def prefetch_scenario(settings: Settings, server: ServerProcess) -> Result
             },
             settings.slow_repeats,
         )
-    peak, requests = await _peak_in_flight(server, limit, ahead)
+    counter = await count_in_flight(server.url, lambda client: client_listing(client, limit, ahead))
     speedup = timings.ratio("sequential", "prefetch")
     latency_ms = settings.prefetch_latency * 1000
     return Result(
@@ -129,20 +128,10 @@ async def prefetch_scenario(settings: Settings, server: ServerProcess) -> Result
         passed=complete and speedup >= PREFETCH_TARGET,
         details=[
             *_medians(timings, "sequential", "prefetch"),
-            f"prefetch={ahead}: {requests} requests, at most {peak} in flight at once; "
-            f"every webhook listed once: {'yes' if complete else 'NO'}",
+            f"prefetch={ahead}: {counter.total} requests, at most {counter.peak} in flight "
+            f"at once; every webhook listed once: {'yes' if complete else 'NO'}",
         ],
     )
-
-
-async def _peak_in_flight(server: ServerProcess, limit: int, prefetch: int) -> tuple[int, int]:
-    counter = InFlight()
-    async with (
-        aiohttp.ClientSession(trace_configs=[counter.trace_config()]) as session,
-        make_client(server.url, session=session) as client,
-    ):
-        await client_listing(client, limit, prefetch)
-    return counter.peak, counter.total
 
 
 def _medians(timings: Timings, first: str, second: str) -> list[str]:

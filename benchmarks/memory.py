@@ -8,13 +8,15 @@ import subprocess
 import sys
 from typing import Any
 
-from ._common import Result, Settings
+from ._common import Result, Settings, abba
 from ._server import ROOT, ServerProcess
 
 TARGET_MB = 30.0
 #: "Flat in N": streaming at the largest N grows at most this much more than at the smallest.
 FLAT_SLACK_MB = 5.0
 _MODES = ("stream", "list")
+#: Seconds one probe process may take before it is killed (a hung child).
+PROBE_TIMEOUT = 300.0
 
 
 def _probe(url: str, mode: str) -> dict[str, Any]:
@@ -24,6 +26,7 @@ def _probe(url: str, mode: str) -> dict[str, Any]:
         capture_output=True,
         text=True,
         check=True,
+        timeout=PROBE_TIMEOUT,
     )
     return dict(json.loads(done.stdout))
 
@@ -35,13 +38,12 @@ def _growth_mb(settings: Settings, server: ServerProcess) -> tuple[dict[str, lis
     for size in settings.stream_sizes:
         server.configure(webhooks=size)
         runs: dict[str, list[float]] = {mode: [] for mode in _MODES}
-        for repetition in range(settings.slow_repeats):
-            for mode in _MODES if repetition % 2 == 0 else reversed(_MODES):
-                probe = _probe(server.url, mode)
-                if probe["items"] != size:
-                    raise RuntimeError(f"{mode}: listed {probe['items']} of {size} webhooks")
-                runs[mode].append(probe["growth_kib"] / 1024)
-                method = probe["method"]
+        for mode in abba(_MODES, settings.slow_repeats):
+            probe = _probe(server.url, mode)
+            if probe["items"] != size:
+                raise RuntimeError(f"{mode}: listed {probe['items']} of {size} webhooks")
+            runs[mode].append(probe["growth_kib"] / 1024)
+            method = probe["method"]
         for mode in _MODES:
             growth[mode].append(statistics.median(runs[mode]))
     return growth, method

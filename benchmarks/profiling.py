@@ -31,9 +31,11 @@ async def profile_listing(server: ServerProcess, total: int, limit: int) -> list
         await client_listing(client, limit)  # warm-up
         profiler = cProfile.Profile()
         profiler.enable()
-        for _ in range(3):
-            await client_listing(client, limit)
-        profiler.disable()
+        try:
+            for _ in range(3):
+                await client_listing(client, limit)
+        finally:
+            profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     total_time = sum(row[2] for row in stats.values())
     rows = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:_TOP]

@@ -12,7 +12,7 @@ from pathlib import Path
 from ._common import Result, Settings
 
 NOTES = Path(__file__).with_name("NOTES.md")
-_VERDICTS = {True: "pass", False: "**FAIL**", None: "not run"}
+VERDICTS = {True: "pass", False: "**FAIL**", None: "not run"}
 
 
 def cpu_model() -> str:
@@ -70,7 +70,7 @@ def render(
     for result in results:
         lines.append(
             f"| {result.number} | {result.scenario} | {result.baseline} | {result.target} "
-            f"| {result.measured} | {_VERDICTS[result.passed]} |"
+            f"| {result.measured} | {VERDICTS[result.passed]} |"
         )
     lines += ["", "## How each figure was measured", ""]
     for result in results:

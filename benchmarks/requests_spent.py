@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 from typing import Any
 
 import attrs
 
-from whautochat_async import WebhookEvent, WebhookSpec, WhautoChat
+from whautochat_async import WebhookEvent, WebhookSpec
 from whautochat_async.testing import FakeWhautoChat
 
-from ._common import Result, Settings, client_options
+from ._common import Result, Settings, make_client
 from ._data import wire_webhooks
 from ._server import API_KEY
 
@@ -32,15 +31,13 @@ def discovery(total: int, page_size: int, limit: int) -> int:
     return 1 if min(page_size, total) < limit else 0
 
 
-def _client(fake: FakeWhautoChat) -> WhautoChat:
-    options, _ = client_options("off")
-    return WhautoChat(API_KEY, base_url=fake.url, environ={}, **options)
-
-
 async def capped_listing_scenario(settings: Settings) -> Result:
     """Scenario 6a: list everything through a server that caps ``limit`` below the ask."""
     total, cap, limit = settings.cap_total, settings.server_cap, settings.page_size
-    async with FakeWhautoChat(api_key=API_KEY, max_page_size=cap) as fake, _client(fake) as client:
+    async with (
+        FakeWhautoChat(api_key=API_KEY, max_page_size=cap) as fake,
+        make_client(fake.url) as client,
+    ):
         fake.webhooks = wire_webhooks(total)
         ids = [webhook.id async for webhook in client.webhooks.list(limit=limit)]
         spent = fake.request_count
@@ -62,21 +59,16 @@ async def sync_scenario(settings: Settings) -> Result:
     """Scenario 6b: a sync changing 5 of N webhooks costs the listing plus 5 writes."""
     total, changes = settings.sync_total, settings.sync_changes
     title = f"requests: sync changing {changes} of {total:,} webhooks"
-    async with FakeWhautoChat(api_key=API_KEY) as fake, _client(fake) as client:
-        sync = getattr(client.webhooks, "sync", None)
-        if sync is None:
-            return _sync_missing(title)
+    async with FakeWhautoChat(api_key=API_KEY) as fake, make_client(fake.url) as client:
         fake.webhooks = wire_webhooks(total)
-        prune = "prune" in inspect.signature(sync).parameters
-        desired = _desired(fake.webhooks, changes, prune=prune)
-        report = await sync(desired, **({"prune": True} if prune else {}))
+        desired = _desired(fake.webhooks, changes)
+        report = await client.webhooks.sync(desired, prune=True)
         spent, state = fake.request_count, _state(fake.webhooks)
         page_size = fake.max_page_size
     size = min(page_size, settings.page_size)
     optimum = optimal_listing(total, size) + changes
     allowed = optimum + discovery(total, page_size, settings.page_size)
     converged = state == _desired_state(desired)
-    summary = getattr(report, "summary", lambda: repr(report))()
     return Result(
         number="6b",
         scenario=title,
@@ -87,17 +79,20 @@ async def sync_scenario(settings: Settings) -> Result:
         measured=f"{spent} requests",
         passed=converged and spent <= allowed,
         details=[
-            f"report: {summary}; server state equals the desired state: "
+            f"report: {report.summary()}; server state equals the desired state: "
             f"{'yes' if converged else 'NO'}",
             "changes: 3 updated (URL, events, active), 1 created, 1 deleted (prune=True)"
-            if prune and changes == 5
+            if changes == 5
             else f"changes: {changes} updates",
         ],
     )
 
 
-def _desired(current: list[dict[str, Any]], changes: int, *, prune: bool) -> list[WebhookSpec]:
-    """Specs for every current webhook, ``changes`` of them differing from the server."""
+def _desired(current: list[dict[str, Any]], changes: int) -> list[WebhookSpec]:
+    """Specs for every current webhook, ``changes`` of them differing from the server.
+
+    From 3 changes on, one is a create and one a delete (the sync runs with ``prune``).
+    """
     specs = [
         WebhookSpec(
             name=item["name"],
@@ -107,7 +102,7 @@ def _desired(current: list[dict[str, Any]], changes: int, *, prune: bool) -> lis
         )
         for item in current
     ]
-    creates_and_deletes = 1 if prune and changes >= 3 else 0
+    creates_and_deletes = 1 if changes >= 3 else 0
     for index in range(changes - 2 * creates_and_deletes):
         at = index * 7  # spread the updates over the list
         spec = specs[at]
@@ -134,15 +129,3 @@ def _desired_state(specs: list[WebhookSpec]) -> set[tuple[Any, ...]]:
         (spec.name, spec.server_url, tuple(str(event) for event in spec.events), spec.active)
         for spec in specs
     }
-
-
-def _sync_missing(title: str) -> Result:
-    return Result(
-        number="6b",
-        scenario=title,
-        baseline="optimum: listing pages + writes",
-        target="optimum",
-        measured="not run",
-        passed=None,
-        details=["client.webhooks.sync is not in this build; the scenario runs once it lands"],
-    )

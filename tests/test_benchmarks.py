@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks._common import abba
 from benchmarks.requests_spent import discovery, optimal_listing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +19,6 @@ MEASURED = re.compile(
     r"\d+\.\d\dx( faster)?"  # a ratio
     r"|\d+\.\d MB \(list: \d+\.\d MB\)"  # memory growth
     r"|\d+ requests"  # requests spent
-    r"|not run"  # a feature not in this build
 )
 
 
@@ -80,3 +80,8 @@ def test_optimum_counts_pages_and_the_closing_empty_page(
 ) -> None:
     assert optimal_listing(total, page_size) == optimum
     assert discovery(total, page_size, limit) == allowance
+
+
+def test_abba_reverses_every_other_repetition() -> None:
+    assert "".join(abba("AB", 4)) == "ABBAABBA"
+    assert list(abba(["x"], 0)) == []
