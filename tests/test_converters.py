@@ -65,6 +65,27 @@ def test_unparseable_timestamp_is_kept_raw_not_an_error() -> None:
     assert CONVERTER.unstructure(hook)["createdAt"] == "yesterday-ish"
 
 
+def test_missing_or_null_timestamps_are_none_and_not_kept() -> None:
+    data = wire(createdAt=None)
+    del data["updatedAt"]
+    hook = CONVERTER.structure(data, Webhook)
+    assert (hook.created_at, hook.updated_at, hook.extra) == (None, None, {})
+
+
+def test_unparseable_timestamp_joins_the_unknown_fields() -> None:
+    hook = CONVERTER.structure(wire(beta=True, updatedAt="soon"), Webhook)
+    assert hook.updated_at is None
+    assert hook.created_at == datetime(2024, 5, 1, 12, tzinfo=UTC)
+    assert list(hook.extra.items()) == [("beta", True), ("updatedAt", "soon")]
+
+
+def test_event_members_and_known_names_structure_alike() -> None:
+    names = ["contact_created", WebhookEvent.CONTACT_TAG_ADDED, "call_started"]
+    events = CONVERTER.structure(wire(events=names), Webhook).events
+    assert events == (WebhookEvent.CONTACT_CREATED, WebhookEvent.CONTACT_TAG_ADDED, "call_started")
+    assert [type(event) for event in events] == [WebhookEvent, WebhookEvent, str]
+
+
 def test_unknown_fields_and_events_survive_a_round_trip() -> None:
     data = wire(events=["contact_created", "call_started"], team={"id": 7}, beta=True)
     hook = CONVERTER.structure(data, Webhook)
@@ -81,6 +102,10 @@ def test_unknown_fields_and_events_survive_a_round_trip() -> None:
         ([{k: v for k, v in wire().items() if k != "id"}], "$[0].id"),
         ([wire(events="contact_created")], "$[0].events"),
         ([wire(events=[1])], "$[0].events[0]"),
+        ([wire(events=["contact_created", {"a": 1}])], "$[0].events[1]"),
+        ([wire(events=["contact_created", ["x"]])], "$[0].events[1]"),
+        ([wire(events=["contact_created", None])], "$[0].events[1]"),
+        ([wire(), wire(beta=1, active=None)], "$[1].active"),
         ({"id": "x"}, "$"),
         ([None], "$[0]"),
     ],

@@ -287,3 +287,39 @@ async def test_seeding_many_webhooks_gives_unique_ids() -> None:
     ids = [item["id"] for item in fake.webhooks]
     assert len(ids) == len(set(ids)) == 2001
     assert [item["id"] for item in seeded] == ids[1:]
+
+
+def _ids_a_seed_gives(seed: int, count: int) -> list[str]:
+    twin = FakeWhautoChat(seed=seed)
+    return [item["id"] for item in twin.seed_webhooks(count)]
+
+
+@pytest.mark.parametrize("how", ["append", "replace_list", "delete_then_append"])
+def test_new_ids_avoid_ids_the_test_stored_directly(how: str) -> None:
+    # With a seed the next ids are known in advance; storing them by hand first must
+    # not make the store hand out a duplicate, whichever way the list was changed.
+    upcoming = _ids_a_seed_gives(5, 3)
+    fake = FakeWhautoChat(seed=5)
+    fake.add_webhook(name="indexed first")  # takes upcoming[0]; the id index now exists
+    taken = [{"id": upcoming[1], "name": "by hand"}, {"id": upcoming[2], "name": "by hand"}]
+    if how == "append":
+        fake.webhooks.extend(taken)
+    elif how == "replace_list":
+        fake.webhooks = [*fake.webhooks, *taken]
+    else:
+        del fake.webhooks[0]
+        fake.webhooks.extend([{"id": upcoming[0], "name": "again"}, *taken])
+    added = fake.seed_webhooks(3)
+    ids = [item["id"] for item in fake.webhooks]
+    assert len(ids) == len(set(ids))
+    assert not {item["id"] for item in added} & set(upcoming)
+
+
+def test_stored_webhooks_are_copies_both_ways() -> None:
+    fake = FakeWhautoChat()
+    nested: dict[str, Any] = {"team": {"tags": ["a"]}, "pair": ("x", ["y"])}
+    returned = fake.add_webhook(extra=nested)
+    nested["team"]["tags"].append("changed by the caller")
+    returned["extra"]["pair"][1].append("changed via the answer")
+    stored = fake.webhooks[0]["extra"]
+    assert stored == {"team": {"tags": ["a"]}, "pair": ("x", ["y"])}

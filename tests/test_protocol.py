@@ -112,3 +112,20 @@ def test_2xx_passes() -> None:
 )
 def test_error_text_reads_common_shapes(body: object, text: str | None) -> None:
     assert protocol.error_text(body) == text
+
+
+def test_transport_urls_are_parsed_once_per_path_and_the_cache_stays_bounded() -> None:
+    from yarl import URL
+
+    from whautochat_async._protocol import delete_request
+    from whautochat_async._transport import _URL_CACHE_SIZE, Transport
+
+    transport = Transport(base_url=URL("https://api.example.com/base/"), api_key="k")
+    first = transport.url_for(delete_request("wh 1"))
+    assert str(first) == "https://api.example.com/base/v1/webhooks/wh%201"
+    assert transport.url_for(delete_request("wh 1")) is first
+    urls = [transport.url_for(delete_request(f"wh_{n}")) for n in range(3 * _URL_CACHE_SIZE)]
+    assert [url.path for url in urls[-3:]] == [
+        f"/base/v1/webhooks/wh_{n}" for n in range(3 * _URL_CACHE_SIZE - 3, 3 * _URL_CACHE_SIZE)
+    ]
+    assert len(transport._urls) <= _URL_CACHE_SIZE

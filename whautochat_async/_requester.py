@@ -196,22 +196,32 @@ class Requester:
         caller would answer by sending it again. The pause gets what is left of the
         deadline; what does not fit is logged and skipped.
         """
+        wait = self._quota_pause(response)
+        if wait is None:
+            return  # the usual answer: no pause, so no timer and no await
         remaining = None if call.deadline_at is None else call.deadline_at - self._clock()
         try:
             async with asyncio.timeout(None if remaining is None else max(remaining, 0.0)):
-                await self._observe_quota(call, response)
+                await self._pause_limiter(call, wait)
         except (TimeoutError, WhautoChatError) as exc:
             logger.debug("%s: succeeded; limiter pause skipped (%s)", call.label, exc)
 
     async def _observe_quota(self, call: _Call, response: Response) -> None:
         """Hold every caller of the limiter when the server says the quota is spent."""
-        if self.limiter is None:
-            return
-        now_wall, max_wait = self._wall_clock(), self.retry.max_wait
-        wait = limiter_pause(response.status, response.headers, now_wall, max_wait=max_wait)
+        wait = self._quota_pause(response)
         if wait is not None:
-            logger.debug("%s: quota spent, pausing the rate limiter %.3fs", call.label, wait)
-            await self.limiter.pause(wait)
+            await self._pause_limiter(call, wait)
+
+    def _quota_pause(self, response: Response) -> float | None:
+        if self.limiter is None:
+            return None
+        now_wall, max_wait = self._wall_clock(), self.retry.max_wait
+        return limiter_pause(response.status, response.headers, now_wall, max_wait=max_wait)
+
+    async def _pause_limiter(self, call: _Call, wait: float) -> None:
+        assert self.limiter is not None  # _quota_pause gives no wait without a limiter
+        logger.debug("%s: quota spent, pausing the rate limiter %.3fs", call.label, wait)
+        await self.limiter.pause(wait)
 
     def _deadline_error(
         self, call: _Call, *, sent: bool, cause: BaseException | None = None

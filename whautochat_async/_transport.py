@@ -21,6 +21,8 @@ API_KEY_HEADER = "x-api-key"
 REDACTED = "***"
 MAX_REDIRECTS = 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: URLs kept parsed, by path: the collection path and recently used webhook paths.
+_URL_CACHE_SIZE = 256
 
 
 class Transport:
@@ -36,6 +38,10 @@ class Transport:
         self._base_url = base_url
         self._origin = base_url.origin()
         self._api_key = api_key
+        self._api_key_bytes = api_key.encode()
+        self._base = str(base_url)
+        self._urls: dict[str, URL] = {}
+        self._timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
         self._session = session
         self._owns_session = session is None
         self._closed = False
@@ -57,7 +63,12 @@ class Transport:
 
     def url_for(self, request: Request) -> URL:
         """The absolute URL of a request (its path is already percent-encoded)."""
-        return URL(str(self._base_url) + request.path, encoded=True)
+        url = self._urls.get(request.path)
+        if url is None:  # parsing a URL costs more than the rest of this layer
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            url = self._urls[request.path] = URL(self._base + request.path, encoded=True)
+        return url
 
     async def send(
         self, request: Request, *, attempt_timeout: float | None, connect: float | None
@@ -96,7 +107,7 @@ class Transport:
                 headers=self._headers_for(url),
                 allow_redirects=False,
                 raise_for_status=False,
-                timeout=aiohttp.ClientTimeout(total=None, connect=connect),
+                timeout=self._client_timeout(connect),
             ) as raw:
                 location = raw.headers.get("Location")
                 if raw.status not in _REDIRECTS or location is None:
@@ -118,15 +129,23 @@ class Transport:
         end up in exception messages, ``APIStatusError.body`` and logs, which must never
         carry it.
         """
-        key = self._api_key
+        key, key_bytes = self._api_key, self._api_key_bytes
         body, headers = response.body, response.headers
-        if key.encode() in body:
-            body = body.replace(key.encode(), REDACTED.encode())
+        if key_bytes in body:
+            body = body.replace(key_bytes, REDACTED.encode())
         if any(key in value for value in headers.values()):
             headers = {name: value.replace(key, REDACTED) for name, value in headers.items()}
         if body is response.body and headers is response.headers:
             return response
         return attrs.evolve(response, body=body, headers=headers)
+
+    def _client_timeout(self, connect: float | None) -> aiohttp.ClientTimeout:
+        timeout = self._timeouts.get(connect)
+        if timeout is None:  # one per distinct value: a clipped attempt makes new ones
+            if len(self._timeouts) >= _URL_CACHE_SIZE:
+                self._timeouts.clear()
+            timeout = self._timeouts[connect] = aiohttp.ClientTimeout(total=None, connect=connect)
+        return timeout
 
     def _headers_for(self, url: URL) -> Mapping[str, str]:
         headers = default_headers()

@@ -41,7 +41,7 @@ forever in the first case, so the first such page raises :class:`PaginationError
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from .errors import PaginationError
 from .models import Page, Webhook
@@ -153,15 +153,27 @@ class Walk:
         per_page = self.page_size or self.limit
         return self.emitted + ahead * per_page < self.max_items
 
-    def _unseen(self, items: Iterable[Webhook]) -> list[Webhook]:
+    def _unseen(self, items: Sequence[Webhook]) -> list[Webhook]:
+        seen = self._seen
+        ids = [webhook.id for webhook in items]
+        known = len(seen)
+        if seen.isdisjoint(ids):  # the usual page: nothing seen before, in C
+            seen.update(ids)
+            if len(seen) - known == len(ids):  # and no id twice on the page itself
+                self._remember_page(ids)
+                return list(items)
+            seen.difference_update(ids)
         fresh = []
         for webhook in items:
-            if webhook.id not in self._seen:
-                self._seen.add(webhook.id)
+            if webhook.id not in seen:
+                seen.add(webhook.id)
                 fresh.append(webhook)
-        self._seen_by_page.append([webhook.id for webhook in fresh])
-        self._forget_oldest()
+        self._remember_page([webhook.id for webhook in fresh])
         return fresh
+
+    def _remember_page(self, ids: list[str]) -> None:
+        self._seen_by_page.append(ids)
+        self._forget_oldest()
 
     def _forget_oldest(self) -> None:
         # The last two pages stay: a server ignoring ``page`` must always be caught.

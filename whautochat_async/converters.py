@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -38,11 +39,12 @@ WIRE_NAMES: Mapping[str, str] = {
 _WEBHOOK_KEYS = frozenset({"id", "name", "serverUrl", "active", "events"})
 _TIMESTAMP_KEYS = ("createdAt", "updatedAt")
 _WIRE_KEYS = _WEBHOOK_KEYS.union(_TIMESTAMP_KEYS)
-# Never wire keys: they carry values prepared by the wrappers into the generated fns.
+# Never a wire key: it carries the unknown fields, gathered by the wrapper, into the
+# generated functions.
 _EXTRA_KEY = "\x00extra"
-_PARSED = "\x00parsed:"
-_TIMESTAMP_SLOTS = tuple((key, _PARSED + key) for key in _TIMESTAMP_KEYS)
 _EVENTS_BY_VALUE: dict[str, Event] = dict(EVENTS_BY_VALUE)  # a plain dict: a hot lookup
+_KNOWN_EVENT_NAMES = frozenset(_EVENTS_BY_VALUE)
+_EVENT_NAMED = _EVENTS_BY_VALUE.__getitem__
 _ONLY_STR = frozenset({str})
 _EXCERPT_CHARS = 200
 
@@ -64,8 +66,13 @@ def configure_converter(converter: cattrs.Converter) -> None:
     events_type = tuple[Event, ...]
     events_hook = _events_hook(_require_list(converter.get_structure_hook(events_type)))
     converter.register_structure_hook_func(lambda t: t == events_type, events_hook)
+    # A StrEnum member's str() is its wire name; cattrs would dispatch on the union per item.
+    converter.register_unstructure_hook_func(lambda t: t == events_type, _event_names)
     _register_webhook(converter)
-    webhooks_hook = _require_list(converter.get_structure_hook(list[Webhook]))
+    webhooks_hook = _webhooks_hook(
+        converter.get_structure_hook(Webhook),
+        _require_list(converter.get_structure_hook(list[Webhook])),
+    )
     converter.register_structure_hook_func(lambda t: t == list[Webhook], webhooks_hook)
     _register_delete_result(converter)
     _register_spec(converter)
@@ -96,12 +103,38 @@ def _events_hook(
     # raises with the path of the bad element (``$.events[1]``). Profiled: the generic
     # tuple hook was a fifth of the time spent structuring a listing.
     def structure(value: Any, kind: Any) -> tuple[Event, ...]:
-        if isinstance(value, list) and _ONLY_STR.issuperset(map(type, value)):
-            names: list[str] = value
-            return tuple([_EVENTS_BY_VALUE.get(name, name) for name in names])
+        if isinstance(value, list):
+            try:
+                if _KNOWN_EVENT_NAMES.issuperset(value):  # the usual case: all known
+                    return tuple(map(_EVENT_NAMED, value))
+            except TypeError:  # an unhashable element: the detailed hook names it
+                return detailed(value, kind)
+            if _ONLY_STR.issuperset(map(type, value)):
+                names: list[str] = value
+                return tuple([_EVENTS_BY_VALUE.get(name, name) for name in names])
         return detailed(value, kind)
 
     return structure
+
+
+def _webhooks_hook(
+    item: Callable[[Any, Any], Webhook], detailed: Callable[[Any, Any], list[Webhook]]
+) -> Callable[[Any, Any], list[Webhook]]:
+    # cattrs' detailed list hook wraps every element in its own try/except with an index;
+    # a valid page takes one comprehension, and only a failure is redone, for the path.
+    def structure(value: Any, kind: Any) -> list[Webhook]:
+        if type(value) is list:
+            try:
+                return [item(element, Webhook) for element in value]
+            except Exception:  # the detailed hook raises it again, with the path
+                pass
+        return detailed(value, kind)
+
+    return structure
+
+
+def _event_names(events: tuple[Event, ...]) -> list[str]:
+    return [str(event) for event in events]
 
 
 def _as_is(value: Any, _: Any) -> Any:
@@ -109,14 +142,18 @@ def _as_is(value: Any, _: Any) -> Any:
 
 
 def _structure_event(value: Any, _: Any) -> Event:
-    if type(value) is not str:
+    if not isinstance(value, str):  # a WebhookEvent member is a str too
         raise TypeError(f"expected a string, got {_json_type(value)}")
     # An event name this release does not know stays a plain string (forward compatible).
     return _EVENTS_BY_VALUE.get(value, value)
 
 
-def parse_timestamp(value: Any) -> datetime | None:
-    """An ISO 8601 string as an aware datetime (naive is taken as UTC); else ``None``."""
+def parse_timestamp(value: Any, _: Any = None) -> datetime | None:
+    """An ISO 8601 string as an aware datetime (naive is taken as UTC); else ``None``.
+
+    It is also the structure hook of both timestamps: a timestamp it cannot parse is
+    ``None`` there, and the Webhook hook keeps the raw value in ``extra``.
+    """
     if type(value) is not str:
         return None
     try:
@@ -135,8 +172,8 @@ def format_timestamp(value: datetime) -> str:
 def _register_webhook(converter: cattrs.Converter) -> None:
     overrides: dict[str, Any] = {
         "server_url": override(rename="serverUrl"),
-        "created_at": override(rename=_PARSED + "createdAt", struct_hook=_as_is),
-        "updated_at": override(rename=_PARSED + "updatedAt", struct_hook=_as_is),
+        "created_at": override(rename="createdAt", struct_hook=parse_timestamp),
+        "updated_at": override(rename="updatedAt", struct_hook=parse_timestamp),
         "extra": override(rename=_EXTRA_KEY, struct_hook=_as_is),
     }
     # Two generated functions from the same overrides: the plain one is about twice as
@@ -149,20 +186,17 @@ def _register_webhook(converter: cattrs.Converter) -> None:
     def structure(data: Any, _: Any) -> Webhook:
         if not isinstance(data, dict):
             raise TypeError(f"expected an object, got {_json_type(data)}")
-        # The generated functions read only the keys they map: the rest can stay in.
-        known = data.copy()
-        extra = {} if _WIRE_KEYS.issuperset(data) else _extra_of(data)
-        # Timestamps are parsed here, not by a hook, so a bad one never aborts a listing.
-        for key, slot in _TIMESTAMP_SLOTS:
-            raw = known.pop(key, None)
-            parsed = known[slot] = None if raw is None else parse_timestamp(raw)
-            if parsed is None and raw is not None:
-                extra[key] = raw  # kept as it came, to send it back unchanged
-        known[_EXTRA_KEY] = extra
+        known = data
+        if not _WIRE_KEYS.issuperset(data):  # unknown fields: carried in under _EXTRA_KEY
+            known = data.copy()
+            known[_EXTRA_KEY] = _extra_of(data)
         try:
-            return fast(known, Webhook)
+            webhook: Webhook = fast(known, Webhook)
         except Exception:
-            return detailed(known, Webhook)  # raises again, with the path of the error
+            webhook = detailed(known, Webhook)  # raises again, with the path of the error
+        if webhook.created_at is None or webhook.updated_at is None:
+            return _keep_unparsed(webhook, data)
+        return webhook
 
     converter.register_structure_hook(Webhook, structure)
     converter.register_unstructure_hook(Webhook, _webhook_unstructure(converter))
@@ -170,6 +204,20 @@ def _register_webhook(converter: cattrs.Converter) -> None:
 
 def _extra_of(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if key not in _WIRE_KEYS}
+
+
+def _keep_unparsed(webhook: Webhook, data: dict[str, Any]) -> Webhook:
+    # A timestamp that could not be parsed never aborts a listing: it stays in ``extra``
+    # as it came, so that an update sends it back unchanged.
+    parsed = (webhook.created_at, webhook.updated_at)
+    unparsed = {
+        key: data[key]
+        for key, value in zip(_TIMESTAMP_KEYS, parsed, strict=True)
+        if value is None and data.get(key) is not None
+    }
+    if not unparsed:
+        return webhook
+    return attrs.evolve(webhook, extra={**webhook.extra, **unparsed})
 
 
 def _webhook_unstructure(converter: cattrs.Converter) -> Callable[[Webhook], Any]:

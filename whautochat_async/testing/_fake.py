@@ -166,8 +166,7 @@ class FakeWhautoChat:
     ) -> list[dict[str, Any]]:
         """Store ``n`` webhooks directly (``webhook-0001``, ...); return copies."""
         fields = {**(extra or {}), **overrides}
-        taken = {item.get("id") for item in self.store.items}
-        return [self.store.add_direct(fields, taken=taken) for _ in range(n)]
+        return [self.store.add_direct(fields) for _ in range(n)]
 
     # -- request pipeline ------------------------------------------------------
 
