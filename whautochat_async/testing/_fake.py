@@ -140,7 +140,11 @@ class FakeWhautoChat:
 
     @property
     def webhooks(self) -> list[dict[str, Any]]:
-        """The stored webhooks in wire format, insertion order (live: edit freely)."""
+        """The stored webhooks in wire format, insertion order (live: edit freely).
+
+        New ids avoid the stored ones through an index rebuilt whenever this list is
+        replaced or changes length (an id edited in place counts from then on).
+        """
         return self.store.items
 
     @webhooks.setter
