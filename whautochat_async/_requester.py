@@ -16,45 +16,22 @@ import logging
 import random as _random
 import time
 from collections.abc import Awaitable, Callable
-from typing import NoReturn
 
-import attrs
-
+from ._call import Call, fail, may_have_acted, unknown_outcome
 from ._config import Timeout
-from ._protocol import Request, Response, raise_for_status
-from ._retry import Decision, Outcome, RetryPolicy, decide, limiter_pause
+from ._protocol import Request, Response
+from ._retry import Outcome, RetryPolicy, decide, limiter_pause
 from ._transport import Transport
 from .errors import (
     APIConnectionError,
-    APIStatusError,
     APITimeoutError,
     ClientClosedError,
     DeadlineExceededError,
-    NotFoundError,
-    UnknownOutcomeError,
     WhautoChatError,
 )
 from .ratelimit import RateLimiter
 
 logger = logging.getLogger("whautochat_async")
-
-
-@attrs.define
-class _Call:
-    """The mutable state of one call, read when the deadline cuts it short."""
-
-    request: Request
-    deadline: float | None
-    deadline_at: float | None
-    attempt: int = 0
-    phase: str = "starting"
-    in_flight: bool = False
-    #: An earlier attempt failed after the server may have acted on it.
-    maybe_acted: bool = False
-
-    @property
-    def label(self) -> str:
-        return f"{self.request.method} /{self.request.path}"
 
 
 class Requester:
@@ -100,7 +77,7 @@ class Requester:
             raise ClientClosedError("the client is closed; create a new WhautoChat")
         deadline = self.timeout.deadline
         started = self._clock()
-        call = _Call(request, deadline, None if deadline is None else started + deadline)
+        call = Call(request, deadline, None if deadline is None else started + deadline)
         scope = asyncio.timeout(deadline)
         try:
             async with scope:
@@ -112,12 +89,12 @@ class Requester:
             error.__cause__ = exc
             logger.debug("%s: deadline of %ss exceeded (%s)", call.label, deadline, call.phase)
             if call.in_flight and not request.idempotent:
-                raise _unknown_outcome(call, error, "the deadline ran out") from error
+                raise unknown_outcome(call, error, "the deadline ran out") from error
             raise error from exc
         await self._observe_success(call, response)
         return response
 
-    async def _attempts(self, call: _Call) -> Response:
+    async def _attempts(self, call: Call) -> Response:
         while True:
             call.attempt += 1
             outcome = await self._attempt(call)
@@ -125,11 +102,11 @@ class Requester:
                 self._log(call, outcome, "done")
                 return outcome
             wait = self._wait_or_fail(call, outcome)
-            call.maybe_acted = call.maybe_acted or _may_have_acted(outcome)
+            call.maybe_acted = call.maybe_acted or may_have_acted(outcome)
             call.phase = f"waiting {wait:.3f}s before attempt {call.attempt + 1}"
             await self._sleep(wait)
 
-    def _wait_or_fail(self, call: _Call, outcome: Outcome) -> float:
+    def _wait_or_fail(self, call: Call, outcome: Outcome) -> float:
         """Seconds to wait before the next attempt; raises when there is to be none."""
         now_wall = self._wall_clock()
         decision = decide(
@@ -139,15 +116,15 @@ class Requester:
             self._log(call, outcome, f"not retrying: {decision.reason}")
             gave_up = call.attempt > 1 or decision.server_wait is not None
             note = f"attempt {call.attempt}: {decision.reason}" if gave_up else ""
-            _fail(call, outcome, decision, note=note)
+            fail(call, outcome, decision, note=note)
         if call.deadline_at is not None and self._clock() + decision.wait >= call.deadline_at:
             why = f"not retrying: waiting {decision.wait:.3f}s would pass the deadline"
             self._log(call, outcome, f"{why} ({decision.reason})")
-            _fail(call, outcome, decision, note=f"{why} of {call.deadline}s")
+            fail(call, outcome, decision, note=f"{why} of {call.deadline}s")
         self._log(call, outcome, f"retrying in {decision.wait:.3f}s: {decision.reason}")
         return decision.wait
 
-    async def _attempt(self, call: _Call) -> Outcome:
+    async def _attempt(self, call: Call) -> Outcome:
         """One attempt: the Response, or the network failure as a value."""
         if self.limiter is not None:
             call.phase = "waiting for the rate limiter"
@@ -176,7 +153,7 @@ class Requester:
             await self._observe_quota(call, response)
         return response
 
-    def _attempt_timeout(self, call: _Call) -> tuple[float | None, bool]:
+    def _attempt_timeout(self, call: Call) -> tuple[float | None, bool]:
         """This attempt's timeout and whether the deadline (not ``attempt``) set it."""
         per_attempt = self.timeout.attempt
         if call.deadline_at is None:
@@ -188,7 +165,7 @@ class Requester:
             return per_attempt, False
         return remaining, True
 
-    async def _observe_success(self, call: _Call, response: Response) -> None:
+    async def _observe_success(self, call: Call, response: Response) -> None:
         """Pass a 2xx's quota headers to the limiter without ever failing the call.
 
         The request has succeeded (a create has happened): a limiter that is slow or
@@ -206,7 +183,7 @@ class Requester:
         except (TimeoutError, WhautoChatError) as exc:
             logger.debug("%s: succeeded; limiter pause skipped (%s)", call.label, exc)
 
-    async def _observe_quota(self, call: _Call, response: Response) -> None:
+    async def _observe_quota(self, call: Call, response: Response) -> None:
         """Hold every caller of the limiter when the server says the quota is spent."""
         wait = self._quota_pause(response)
         if wait is not None:
@@ -218,13 +195,13 @@ class Requester:
         now_wall, max_wait = self._wall_clock(), self.retry.max_wait
         return limiter_pause(response.status, response.headers, now_wall, max_wait=max_wait)
 
-    async def _pause_limiter(self, call: _Call, wait: float) -> None:
+    async def _pause_limiter(self, call: Call, wait: float) -> None:
         assert self.limiter is not None  # _quota_pause gives no wait without a limiter
         logger.debug("%s: quota spent, pausing the rate limiter %.3fs", call.label, wait)
         await self.limiter.pause(wait)
 
     def _deadline_error(
-        self, call: _Call, *, sent: bool, cause: BaseException | None = None
+        self, call: Call, *, sent: bool, cause: BaseException | None = None
     ) -> DeadlineExceededError:
         error = DeadlineExceededError(
             f"{call.label}: deadline of {call.deadline}s exceeded ({call.phase})",
@@ -235,50 +212,12 @@ class Requester:
         error.__cause__ = cause
         return error
 
-    def _log(self, call: _Call, outcome: Outcome, what: str) -> None:
+    def _log(self, call: Call, outcome: Outcome, what: str) -> None:
         if not logger.isEnabledFor(logging.DEBUG):
             return  # every call logs: skip building the line when nobody reads it
         result = outcome.status if isinstance(outcome, Response) else type(outcome).__name__
         limit = self.retry.max_retries + 1
         logger.debug("%s attempt %d/%d -> %s; %s", call.label, call.attempt, limit, result, what)
-
-
-def _fail(call: _Call, outcome: Outcome, decision: Decision, *, note: str = "") -> NoReturn:
-    """Raise the error for a failed attempt that is not retried."""
-    error = outcome if isinstance(outcome, APIConnectionError) else _status_error(outcome, decision)
-    if note:
-        error.add_note(note)
-    if call.maybe_acted and call.request.method == "DELETE" and isinstance(error, NotFoundError):
-        error.add_note(
-            "an earlier attempt of this DELETE may have reached the server and deleted it"
-        )
-    if decision.unknown_outcome:
-        raise _unknown_outcome(call, error, decision.reason) from error
-    raise error
-
-
-def _may_have_acted(outcome: Outcome) -> bool:
-    if isinstance(outcome, Response):
-        return outcome.status >= 500
-    return outcome.request_sent
-
-
-def _status_error(response: Response, decision: Decision) -> APIStatusError:
-    try:
-        raise_for_status(response, retry_after=decision.server_wait)
-    except APIStatusError as error:
-        return error
-    raise AssertionError(f"status {response.status} maps to no error")  # pragma: no cover
-
-
-def _unknown_outcome(call: _Call, error: Exception, reason: str) -> UnknownOutcomeError:
-    return UnknownOutcomeError(
-        f"{call.label}: the webhook may or may not have been created ({reason}: {error}). "
-        "It was not retried, so as never to create a duplicate: "
-        "list the webhooks before creating it again.",
-        method=call.request.method,
-        url=getattr(error, "url", ""),
-    )
 
 
 def _smaller(a: float | None, b: float | None) -> float | None:
