@@ -129,3 +129,17 @@ def test_transport_urls_are_parsed_once_per_path_and_the_cache_stays_bounded() -
         f"/base/v1/webhooks/wh_{n}" for n in range(3 * _URL_CACHE_SIZE - 3, 3 * _URL_CACHE_SIZE)
     ]
     assert len(transport._urls) <= _URL_CACHE_SIZE
+
+
+def test_transport_client_timeouts_are_reused_and_the_cache_stays_bounded() -> None:
+    from yarl import URL
+
+    from whautochat_async._transport import _URL_CACHE_SIZE, Transport
+
+    transport = Transport(base_url=URL("https://api.example.com/"), api_key="k")
+    first = transport._client_timeout(5.0)
+    assert (first.connect, first.total) == (5.0, None)
+    assert transport._client_timeout(5.0) is first
+    clipped = [transport._client_timeout(n / 1000) for n in range(1, 2 * _URL_CACHE_SIZE)]
+    assert clipped[-1].connect == (2 * _URL_CACHE_SIZE - 1) / 1000
+    assert len(transport._timeouts) <= _URL_CACHE_SIZE
