@@ -160,3 +160,36 @@ def webhooks(draw: st.DrawFn) -> Webhook:
 @given(webhooks())
 def test_structure_inverts_unstructure(hook: Webhook) -> None:
     assert CONVERTER.structure(CONVERTER.unstructure(hook), Webhook) == hook
+
+
+def test_event_names_of_other_types_are_refused_not_renamed() -> None:
+    class Named(str):
+        pass
+
+    for bad in (Named("call_started"), 3, None):
+        with pytest.raises(ResponseValidationError, match=r"events\[1\]"):
+            structure_response(CONVERTER, [wire(events=["contact_created", bad])], list[Webhook])
+
+
+def test_events_unstructure_to_their_values_and_never_through_str() -> None:
+    import enum
+
+    class Mine(str, enum.Enum):  # noqa: UP042 - the plain str mixin, as users write it
+        CC = "contact_created"
+
+    spec = WebhookSpec(
+        name="n", server_url="https://x.io", events=(WebhookEvent.CONTACT_TAG_ADDED, Mine.CC)
+    )
+    assert CONVERTER.unstructure(spec)["events"] == ["contact_tag_added", "contact_created"]
+    odd = WebhookSpec(name="n", server_url="https://x.io", events=("future_event", None))
+    assert CONVERTER.unstructure(odd)["events"] == ["future_event", None]
+
+
+def test_a_dict_subclass_is_read_as_a_plain_dict_and_left_unchanged() -> None:
+    from collections import defaultdict
+
+    data: defaultdict[str, Any] = defaultdict(lambda: "filled", wire())
+    del data["id"]
+    with pytest.raises(ResponseValidationError, match=r"\$\.id"):
+        structure_response(CONVERTER, data, Webhook)
+    assert "id" not in data

@@ -294,25 +294,66 @@ def _ids_a_seed_gives(seed: int, count: int) -> list[str]:
     return [item["id"] for item in twin.seed_webhooks(count)]
 
 
-@pytest.mark.parametrize("how", ["append", "replace_list", "delete_then_append"])
+_EDITS = [
+    "append",
+    "assign_a_new_list",
+    "replace_elements",
+    "pop_then_append",
+    "clear_then_refill",
+    "slice_assignment",
+    "insert",
+    "iadd",
+    "plain_list_in_the_store",
+]
+
+
+@pytest.mark.parametrize("how", _EDITS)
 def test_new_ids_avoid_ids_the_test_stored_directly(how: str) -> None:
     # With a seed the next ids are known in advance; storing them by hand first must
-    # not make the store hand out a duplicate, whichever way the list was changed.
-    upcoming = _ids_a_seed_gives(5, 3)
+    # not make the store hand out a duplicate, whichever way the list was changed,
+    # including edits that keep its length.
+    upcoming = _ids_a_seed_gives(5, 4)
     fake = FakeWhautoChat(seed=5)
-    fake.add_webhook(name="indexed first")  # takes upcoming[0]; the id index now exists
-    taken = [{"id": upcoming[1], "name": "by hand"}, {"id": upcoming[2], "name": "by hand"}]
+    fake.seed_webhooks(2)  # takes upcoming[0:2]; the id index now exists
+    by_hand = [{"id": upcoming[2], "name": "by hand"}, {"id": upcoming[3], "name": "by hand"}]
+    hooks = fake.webhooks
     if how == "append":
-        fake.webhooks.extend(taken)
-    elif how == "replace_list":
-        fake.webhooks = [*fake.webhooks, *taken]
+        hooks.append(by_hand[0])
+        hooks.append(by_hand[1])
+    elif how == "assign_a_new_list":
+        fake.webhooks = [*hooks, *by_hand]
+    elif how == "replace_elements":
+        hooks[0], hooks[1] = by_hand
+    elif how == "pop_then_append":
+        hooks.pop()
+        hooks.pop(0)
+        hooks.extend(by_hand)
+    elif how == "clear_then_refill":
+        hooks.clear()
+        hooks.extend(by_hand)
+    elif how == "slice_assignment":
+        hooks[:] = by_hand
+    elif how == "insert":
+        hooks.insert(0, by_hand[0])
+        hooks.insert(1, by_hand[1])
+    elif how == "iadd":
+        hooks += by_hand
     else:
-        del fake.webhooks[0]
-        fake.webhooks.extend([{"id": upcoming[0], "name": "again"}, *taken])
+        fake.store.items = [*hooks, *by_hand]
     added = fake.seed_webhooks(3)
     ids = [item["id"] for item in fake.webhooks]
     assert len(ids) == len(set(ids))
     assert not {item["id"] for item in added} & set(upcoming)
+
+
+def test_an_id_edited_inside_a_stored_webhook_counts_from_the_next_list_change() -> None:
+    upcoming = _ids_a_seed_gives(9, 3)
+    fake = FakeWhautoChat(seed=9)
+    fake.seed_webhooks(2)
+    fake.webhooks[0]["id"] = upcoming[2]  # in place: the documented blind spot ...
+    del fake.webhooks[1]  # ... closed by any change to the list itself
+    added = fake.add_webhook()
+    assert added["id"] != upcoming[2]
 
 
 def test_stored_webhooks_are_copies_both_ways() -> None:

@@ -33,6 +33,7 @@ from ._responses import (
 )
 from ._routes import STATE_KEY, build_routes, call_endpoint
 from ._store import WebhookStore
+from ._tracked import TrackedList
 
 __all__ = ["BeforeRequestHook", "FakeWhautoChat"]
 
@@ -143,13 +144,13 @@ class FakeWhautoChat:
         """The stored webhooks in wire format, insertion order (live: edit freely).
 
         New ids avoid the stored ones through an index rebuilt whenever this list is
-        replaced or changes length (an id edited in place counts from then on).
+        replaced or changed (an id edited inside a stored dict counts from the next change).
         """
         return self.store.items
 
     @webhooks.setter
     def webhooks(self, value: list[dict[str, Any]]) -> None:
-        self.store.items = list(value)
+        self.store.items = TrackedList(value)
 
     @property
     def in_flight(self) -> int:

@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
+from ._tracked import TrackedList
+
 __all__ = ["WebhookStore", "format_timestamp"]
 
 #: Fields the server owns: taken from a body neither on create nor on replace.
@@ -56,14 +58,14 @@ class WebhookStore:
     """Live list of stored webhooks plus the id and time sources that stamp them."""
 
     def __init__(self, *, seed: int | None, clock: Callable[[], datetime] | None) -> None:
-        self.items: list[dict[str, Any]] = []
+        self.items: list[dict[str, Any]] = TrackedList()
         # Not a secrets-grade RNG on purpose: with a seed, ids repeat run to run.
         self._rng = random.Random(seed)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._direct_count = 0
-        # The ids of ``items``, rebuilt when the list is replaced or changes length.
+        # The ids of ``items``, rebuilt when the list is replaced or changes (TrackedList).
         self._ids: set[Any] = set()
-        self._ids_of: tuple[list[dict[str, Any]], int] | None = None  # (the list, its length)
+        self._ids_of: tuple[list[dict[str, Any]], int] | None = None  # (the list, its version)
 
     def now(self) -> str:
         """The clock's current time, formatted as the server sends timestamps."""
@@ -73,8 +75,9 @@ class WebhookStore:
         """A fresh id such as ``wh_1a2b3c4d5e6f``, unique in the store.
 
         Checked against an index of the stored ids, rebuilt whenever ``items`` is replaced
-        or changes length, so a create costs O(1) rather than a scan of every webhook. (An
-        id changed in place, keeping the length, is not seen until then.)
+        or changed as a list (see :class:`TrackedList`), so a create costs O(1) rather than
+        a scan of every webhook. An id changed inside a stored dict is seen from the next
+        change to the list; a plain list put in ``items`` is scanned on every create.
         """
         taken = self._known_ids()
         while True:
@@ -84,17 +87,19 @@ class WebhookStore:
 
     def _known_ids(self) -> set[Any]:
         items, indexed = self.items, self._ids_of
+        version = items.version if isinstance(items, TrackedList) else None
         # The list itself is held (not its id()): a new list can never pass for the old one.
-        if indexed is None or indexed[0] is not items or indexed[1] != len(items):
+        if version is None or indexed is None or indexed != (items, version):
             self._ids = {item.get("id") for item in items}
-            self._ids_of = (items, len(items))
+            self._ids_of = None if version is None else (items, version)
         return self._ids
 
     def _append(self, webhook: dict[str, Any]) -> dict[str, Any]:
-        known = self._known_ids()
+        known, indexed = self._known_ids(), self._ids_of
         self.items.append(webhook)
         known.add(webhook.get("id"))
-        self._ids_of = (self.items, len(self.items))
+        if indexed is not None:  # the index is current again, with this webhook
+            self._ids_of = (self.items, self.items.version)  # type: ignore[attr-defined]
         return copy_json(webhook)
 
     def find(self, webhook_id: str) -> int | None:
