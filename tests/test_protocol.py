@@ -15,6 +15,8 @@ from whautochat_async import (
     __version__,
 )
 from whautochat_async import _protocol as protocol
+from whautochat_async._protocol import delete_request
+from whautochat_async._transport import _CACHE_SIZE, Transport
 
 
 def response(status: int, body: bytes, **headers: str) -> protocol.Response:
@@ -115,31 +117,22 @@ def test_error_text_reads_common_shapes(body: object, text: str | None) -> None:
 
 
 def test_transport_urls_are_parsed_once_per_path_and_the_cache_stays_bounded() -> None:
-    from yarl import URL
-
-    from whautochat_async._protocol import delete_request
-    from whautochat_async._transport import _URL_CACHE_SIZE, Transport
-
     transport = Transport(base_url=URL("https://api.example.com/base/"), api_key="k")
     first = transport.url_for(delete_request("wh 1"))
     assert str(first) == "https://api.example.com/base/v1/webhooks/wh%201"
     assert transport.url_for(delete_request("wh 1")) is first
-    urls = [transport.url_for(delete_request(f"wh_{n}")) for n in range(3 * _URL_CACHE_SIZE)]
+    urls = [transport.url_for(delete_request(f"wh_{n}")) for n in range(3 * _CACHE_SIZE)]
     assert [url.path for url in urls[-3:]] == [
-        f"/base/v1/webhooks/wh_{n}" for n in range(3 * _URL_CACHE_SIZE - 3, 3 * _URL_CACHE_SIZE)
+        f"/base/v1/webhooks/wh_{n}" for n in range(3 * _CACHE_SIZE - 3, 3 * _CACHE_SIZE)
     ]
-    assert len(transport._urls) <= _URL_CACHE_SIZE
+    assert len(transport._urls) <= _CACHE_SIZE
 
 
 def test_transport_client_timeouts_are_reused_and_the_cache_stays_bounded() -> None:
-    from yarl import URL
-
-    from whautochat_async._transport import _URL_CACHE_SIZE, Transport
-
     transport = Transport(base_url=URL("https://api.example.com/"), api_key="k")
     first = transport._client_timeout(5.0)
     assert (first.connect, first.total) == (5.0, None)
     assert transport._client_timeout(5.0) is first
-    clipped = [transport._client_timeout(n / 1000) for n in range(1, 2 * _URL_CACHE_SIZE)]
-    assert clipped[-1].connect == (2 * _URL_CACHE_SIZE - 1) / 1000
-    assert len(transport._timeouts) <= _URL_CACHE_SIZE
+    clipped = [transport._client_timeout(n / 1000) for n in range(1, 2 * _CACHE_SIZE)]
+    assert clipped[-1].connect == (2 * _CACHE_SIZE - 1) / 1000
+    assert len(transport._timeouts) <= _CACHE_SIZE

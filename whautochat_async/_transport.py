@@ -8,7 +8,8 @@ the configured API origin: aiohttp itself forwards custom headers such as
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import aiohttp
 import attrs
@@ -21,8 +22,10 @@ API_KEY_HEADER = "x-api-key"
 REDACTED = "***"
 MAX_REDIRECTS = 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-#: URLs kept parsed, by path: the collection path and recently used webhook paths.
-_URL_CACHE_SIZE = 256
+#: Entries kept in each per-transport cache (parsed URLs by path, ClientTimeouts).
+_CACHE_SIZE = 256
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 class Transport:
@@ -63,12 +66,9 @@ class Transport:
 
     def url_for(self, request: Request) -> URL:
         """The absolute URL of a request (its path is already percent-encoded)."""
-        url = self._urls.get(request.path)
-        if url is None:  # parsing a URL costs more than the rest of this layer
-            if len(self._urls) >= _URL_CACHE_SIZE:
-                self._urls.clear()
-            url = self._urls[request.path] = URL(self._base + request.path, encoded=True)
-        return url
+        # Parsing a URL costs more than the rest of this layer: one parse per path.
+        path = request.path
+        return _cached(self._urls, path, lambda: URL(self._base + path, encoded=True))
 
     async def send(
         self, request: Request, *, attempt_timeout: float | None, connect: float | None
@@ -140,12 +140,10 @@ class Transport:
         return attrs.evolve(response, body=body, headers=headers)
 
     def _client_timeout(self, connect: float | None) -> aiohttp.ClientTimeout:
-        timeout = self._timeouts.get(connect)
-        if timeout is None:  # one per distinct value: a clipped attempt makes new ones
-            if len(self._timeouts) >= _URL_CACHE_SIZE:
-                self._timeouts.clear()
-            timeout = self._timeouts[connect] = aiohttp.ClientTimeout(total=None, connect=connect)
-        return timeout
+        # One per distinct value (a deadline-clipped attempt makes new ones).
+        return _cached(
+            self._timeouts, connect, lambda: aiohttp.ClientTimeout(total=None, connect=connect)
+        )
 
     def _headers_for(self, url: URL) -> Mapping[str, str]:
         headers = default_headers()
@@ -160,6 +158,16 @@ class Transport:
             # Created lazily: an aiohttp session must be made inside a running loop.
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
         return self._session
+
+
+def _cached(cache: dict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
+    """``cache[key]``, made on a miss; the cache is emptied when it is full (bounded)."""
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        value = cache[key] = make()
+    return value
 
 
 async def _read(raw: aiohttp.ClientResponse, method: str) -> Response:

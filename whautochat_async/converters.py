@@ -193,15 +193,14 @@ def _register_webhook(converter: cattrs.Converter) -> None:
         if not isinstance(data, dict):
             raise TypeError(f"expected an object, got {_json_type(data)}")
         known = data if type(data) is dict else dict(data)  # never a subclass's own lookups
-        if not _WIRE_KEYS.issuperset(data):  # unknown fields: carried in under _EXTRA_KEY
-            known = dict(data)
-            known[_EXTRA_KEY] = _extra_of(data)
+        if not _WIRE_KEYS.issuperset(known):  # unknown fields: carried in under _EXTRA_KEY
+            known = {**known, _EXTRA_KEY: _extra_of(known)}
         try:
             webhook: Webhook = fast(known, Webhook)
         except Exception:
             webhook = detailed(known, Webhook)  # raises again, with the path of the error
         if webhook.created_at is None or webhook.updated_at is None:
-            return _keep_unparsed(webhook, data)
+            return _keep_unparsed(webhook, known)
         return webhook
 
     converter.register_structure_hook(Webhook, structure)

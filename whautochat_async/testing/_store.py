@@ -14,7 +14,6 @@ __all__ = ["WebhookStore", "format_timestamp"]
 
 #: Fields the server owns: taken from a body neither on create nor on replace.
 SERVER_OWNED = ("id", "createdAt", "updatedAt")
-_J = TypeVar("_J")
 _FIELD_ORDER = ("id", "name", "serverUrl", "active", "events", "createdAt", "updatedAt")
 
 
@@ -27,6 +26,10 @@ def format_timestamp(moment: datetime) -> str:
         moment = moment.astimezone(UTC)
     millis = moment.microsecond // 1000
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"
+
+
+_J = TypeVar("_J")
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def copy_json(value: _J) -> _J:
@@ -44,9 +47,6 @@ def copy_json(value: _J) -> _J:
     elif value is not None and kind not in _SCALARS:
         copied = copy.deepcopy(value)
     return cast(_J, copied)
-
-
-_SCALARS = frozenset({str, int, float, bool})
 
 
 def _ordered(webhook: Mapping[str, Any]) -> dict[str, Any]:
@@ -89,7 +89,7 @@ class WebhookStore:
         items, indexed = self.items, self._ids_of
         version = items.version if isinstance(items, TrackedList) else None
         # The list itself is held (not its id()): a new list can never pass for the old one.
-        if version is None or indexed is None or indexed != (items, version):
+        if version is None or indexed is None or indexed[0] is not items or indexed[1] != version:
             self._ids = {item.get("id") for item in items}
             self._ids_of = None if version is None else (items, version)
         return self._ids
