@@ -14,9 +14,9 @@ from whautochat_async import (
     ResponseValidationError,
     __version__,
 )
-from whautochat_async import _protocol as protocol
-from whautochat_async._protocol import delete_request
-from whautochat_async._transport import _CACHE_SIZE, Transport
+from whautochat_async._http import protocol
+from whautochat_async._http.protocol import delete_request
+from whautochat_async._http.transport import _CACHE_SIZE, Transport
 
 
 def response(status: int, body: bytes, **headers: str) -> protocol.Response:

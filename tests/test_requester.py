@@ -25,9 +25,9 @@ from whautochat_async import (
     UnknownOutcomeError,
     WhautoChatError,
 )
-from whautochat_async._protocol import Request, Response
-from whautochat_async._requester import Requester
-from whautochat_async._transport import Transport
+from whautochat_async._http.protocol import Request, Response
+from whautochat_async._http.requester import Requester
+from whautochat_async._http.transport import Transport
 
 from .virtual_time import VirtualTime
 

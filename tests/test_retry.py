@@ -14,8 +14,8 @@ from whautochat_async import (
     DeadlineExceededError,
     RetryPolicy,
 )
-from whautochat_async._protocol import Request, Response
-from whautochat_async._retry import (
+from whautochat_async._http.protocol import Request, Response
+from whautochat_async._http.retry import (
     EPOCH_THRESHOLD,
     Decision,
     Outcome,

@@ -1,7 +1,7 @@
 """An asyncio client for the WhautoChat Webhooks REST API."""
 
 from ._config import Timeout
-from ._retry import RetryPolicy
+from ._http.retry import RetryPolicy
 from ._version import __version__
 from .client import WhautoChat
 from .errors import (

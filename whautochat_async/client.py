@@ -12,9 +12,9 @@ import cattrs
 from yarl import URL
 
 from ._config import Timeout, environment, resolve_api_key, resolve_base_url
-from ._requester import Requester
-from ._retry import RetryPolicy
-from ._transport import Transport
+from ._http.requester import Requester
+from ._http.retry import RetryPolicy
+from ._http.transport import Transport
 from .converters import make_converter
 from .errors import ClientClosedError
 from .ratelimit import RateLimit, RateLimiter, resolve_rate_limiter

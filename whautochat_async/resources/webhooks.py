@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
-from .. import _protocol as protocol
+from .._http import protocol
 from .._validation import (
     check_active,
     check_events,

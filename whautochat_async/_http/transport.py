@@ -15,8 +15,8 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from ._protocol import Request, Response, default_headers
-from .errors import APIConnectionError, APITimeoutError, ClientClosedError, TooManyRedirectsError
+from ..errors import APIConnectionError, APITimeoutError, ClientClosedError, TooManyRedirectsError
+from .protocol import Request, Response, default_headers
 
 API_KEY_HEADER = "x-api-key"
 REDACTED = "***"

@@ -10,9 +10,9 @@ from typing import NoReturn
 
 import attrs
 
-from ._protocol import Request, Response, raise_for_status
-from ._retry import Decision, Outcome
-from .errors import APIConnectionError, APIStatusError, NotFoundError, UnknownOutcomeError
+from ..errors import APIConnectionError, APIStatusError, NotFoundError, UnknownOutcomeError
+from .protocol import Request, Response, raise_for_status
+from .retry import Decision, Outcome
 
 __all__ = ["Call", "fail", "may_have_acted", "status_error", "unknown_outcome"]
 

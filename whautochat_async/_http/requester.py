@@ -17,19 +17,19 @@ import random as _random
 import time
 from collections.abc import Awaitable, Callable
 
-from ._call import Call, fail, may_have_acted, unknown_outcome
-from ._config import Timeout
-from ._protocol import Request, Response
-from ._retry import Outcome, RetryPolicy, decide, limiter_pause
-from ._transport import Transport
-from .errors import (
+from .._config import Timeout
+from ..errors import (
     APIConnectionError,
     APITimeoutError,
     ClientClosedError,
     DeadlineExceededError,
     WhautoChatError,
 )
-from .ratelimit import RateLimiter
+from ..ratelimit import RateLimiter
+from .call import Call, fail, may_have_acted, unknown_outcome
+from .protocol import Request, Response
+from .retry import Outcome, RetryPolicy, decide, limiter_pause
+from .transport import Transport
 
 logger = logging.getLogger("whautochat_async")
 

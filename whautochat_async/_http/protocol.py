@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 import attrs
 
-from ._version import __version__
-from .converters import excerpt_of
-from .errors import (
+from .._version import __version__
+from ..converters import excerpt_of
+from ..errors import (
     RateLimitError,
     ResponseValidationError,
     status_error_class,

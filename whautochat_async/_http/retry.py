@@ -34,13 +34,13 @@ from datetime import UTC
 
 import attrs
 
-from ._protocol import Request, Response
-from .errors import (
+from ..errors import (
     APIConnectionError,
     ConfigurationError,
     DeadlineExceededError,
     TooManyRedirectsError,
 )
+from .protocol import Request, Response
 
 __all__ = [
     "Decision",
