@@ -1,8 +1,4 @@
-"""The state of one call and the error it ends with: pure, no I/O and no asyncio.
-
-:class:`~whautochat_async._requester.Requester` fills a :class:`Call` as it goes and,
-when it gives up, turns the last outcome into the error the caller sees here.
-"""
+"""The state of one call and the error it ends with: pure, so the requester stays thin."""
 
 from __future__ import annotations
 
@@ -10,11 +6,12 @@ from typing import NoReturn
 
 import attrs
 
-from ..errors import APIConnectionError, APIStatusError, NotFoundError, UnknownOutcomeError
-from .protocol import Request, Response, raise_for_status
+from ..errors import APIConnectionError, NotFoundError, UnknownOutcomeError
+from . import protocol
+from .protocol import Request, Response
 from .retry import Decision, Outcome
 
-__all__ = ["Call", "fail", "may_have_acted", "status_error", "unknown_outcome"]
+__all__ = ["Call", "fail", "may_have_acted", "unknown_outcome"]
 
 
 @attrs.define
@@ -32,12 +29,16 @@ class Call:
 
     @property
     def label(self) -> str:
-        return f"{self.request.method} /{self.request.path}"
+        """The request's ``METHOD /path``."""
+        return self.request.label
 
 
 def fail(call: Call, outcome: Outcome, decision: Decision, *, note: str = "") -> NoReturn:
     """Raise the error for a failed attempt that is not retried."""
-    error = outcome if isinstance(outcome, APIConnectionError) else status_error(outcome, decision)
+    if isinstance(outcome, APIConnectionError):
+        error: Exception = outcome
+    else:
+        error = protocol.status_error(outcome, retry_after=decision.server_wait)
     if note:
         error.add_note(note)
     if call.maybe_acted and call.request.method == "DELETE" and isinstance(error, NotFoundError):
@@ -55,19 +56,5 @@ def may_have_acted(outcome: Outcome) -> bool:
     return outcome.request_sent
 
 
-def status_error(response: Response, decision: Decision) -> APIStatusError:
-    try:
-        raise_for_status(response, retry_after=decision.server_wait)
-    except APIStatusError as error:
-        return error
-    raise AssertionError(f"status {response.status} maps to no error")  # pragma: no cover
-
-
 def unknown_outcome(call: Call, error: Exception, reason: str) -> UnknownOutcomeError:
-    return UnknownOutcomeError(
-        f"{call.label}: the webhook may or may not have been created ({reason}: {error}). "
-        "It was not retried, so as never to create a duplicate: "
-        "list the webhooks before creating it again.",
-        method=call.request.method,
-        url=getattr(error, "url", ""),
-    )
+    return protocol.unknown_outcome(call.request, error, reason)

@@ -28,7 +28,8 @@ from ..errors import (
 from ..ratelimit import RateLimiter
 from .call import Call, fail, may_have_acted, unknown_outcome
 from .protocol import Request, Response
-from .retry import Outcome, RetryPolicy, decide, limiter_pause
+from .ratelimit_headers import limiter_pause
+from .retry import Outcome, RetryPolicy, decide
 from .transport import Transport
 
 logger = logging.getLogger("whautochat_async")

@@ -1,10 +1,8 @@
-"""Pure retry rules: which failures are retried, how long to wait, what the server asked.
+"""Pure retry rules: which failures are retried and how long to wait first.
 
-No I/O and no clock reads: the requester passes in the attempt's outcome, the wall-clock
-time (for HTTP dates and epoch resets) and a random source, so each rule is tested with
-plain values. Written here rather than taken from a retry library (tenacity, backoff):
-the rules that matter are ours (never repeat a create that may have happened, obey the
-server's wait, stop at the call's deadline) and fit in a few small functions.
+No I/O and no clock reads, so each rule is tested with plain values. Not tenacity or
+backoff: the rules that matter are ours (never repeat a create that may have happened,
+obey the server's wait, stop at the deadline) and fit in a few small functions.
 
 ============================================  ================  ====================
 failed attempt                                GET, PUT, DELETE  POST (create)
@@ -17,23 +15,15 @@ connection could not be opened (not sent)     retry             retry
 timeout or disconnect after sending           retry             UnknownOutcomeError
 the call's deadline ran out                   raise             UnknownOutcomeError
 ============================================  ================  ====================
-
-A retry waits what the server asked (on a 429: ``X-RateLimit-Reset-After``, else
-``Retry-After``, else ``X-RateLimit-Reset``; otherwise ``Retry-After``), or else a
-full-jitter exponential backoff. A server wait above ``max_wait`` is not slept: the error
-is raised at once (a :class:`~whautochat_async.errors.RateLimitError` for a 429, with
-``retry_after``).
 """
 
 from __future__ import annotations
 
-import email.utils
-import math
-from collections.abc import Callable, Mapping
-from datetime import UTC
+from collections.abc import Callable
 
 import attrs
 
+from .._validation import int_option, number_option
 from ..errors import (
     APIConnectionError,
     ConfigurationError,
@@ -41,34 +31,13 @@ from ..errors import (
     TooManyRedirectsError,
 )
 from .protocol import Request, Response
+from .ratelimit_headers import server_wait
 
-__all__ = [
-    "Decision",
-    "RetryPolicy",
-    "backoff",
-    "decide",
-    "limiter_pause",
-    "parse_retry_after",
-    "quota_wait",
-    "rate_limit_reset",
-    "server_wait",
-]
+__all__ = ["Decision", "RetryPolicy", "backoff", "decide"]
 
+#: Seconds: a wait of inf is allowed (max_wait=inf: always wait what the server asks).
+_SECONDS = number_option(positive=False, finite=False)
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-#: ``X-RateLimit-Reset`` above this is a Unix time (2001-09-09), below it a delta in
-#: seconds: no rate-limit window lasts 31 years, and no reset lies before 2001.
-EPOCH_THRESHOLD = 1_000_000_000
-_REMAINING_HEADERS = ("x-ratelimit-remaining", "ratelimit-remaining")
-
-
-def _non_negative_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigurationError(f"{attribute.name} must be an integer >= 0, got {value!r}")
-
-
-def _non_negative_number(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise ConfigurationError(f"{attribute.name} must be a number >= 0, got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -80,10 +49,10 @@ class RetryPolicy:
     A server-demanded wait longer than ``max_wait`` is raised, not slept.
     """
 
-    max_retries: int = attrs.field(default=3, validator=_non_negative_int)
-    backoff_base: float = attrs.field(default=0.5, validator=_non_negative_number)
-    backoff_cap: float = attrs.field(default=8.0, validator=_non_negative_number)
-    max_wait: float = attrs.field(default=60.0, validator=_non_negative_number)
+    max_retries: int = attrs.field(default=3, validator=int_option(0))
+    backoff_base: float = attrs.field(default=0.5, validator=_SECONDS)
+    backoff_cap: float = attrs.field(default=8.0, validator=_SECONDS)
+    max_wait: float = attrs.field(default=60.0, validator=_SECONDS)
 
     @classmethod
     def of(cls, value: RetryPolicy | int) -> RetryPolicy:
@@ -172,82 +141,3 @@ def backoff(policy: RetryPolicy, attempt: int, random: Callable[[], float]) -> f
     """Full jitter: a random wait in ``[0, min(cap, base * 2 ** (attempt - 1)))``."""
     ceiling = min(policy.backoff_cap, policy.backoff_base * 2.0 ** min(attempt - 1, 64))
     return ceiling * random()
-
-
-def server_wait(status: int, headers: Mapping[str, str], now_wall: float) -> float | None:
-    """Seconds the server asked us to wait before trying again, if it said."""
-    if status == 429:
-        precise = _number(headers.get("x-ratelimit-reset-after"))
-        if precise is not None:
-            return precise
-    asked = parse_retry_after(headers.get("retry-after"), now_wall)
-    if asked is None and status == 429:
-        return rate_limit_reset(headers, now_wall)
-    return asked
-
-
-def limiter_pause(
-    status: int, headers: Mapping[str, str], now_wall: float, *, max_wait: float
-) -> float | None:
-    """Seconds to hold every caller of the shared limiter after this answer, or None.
-
-    When no quota is left (remaining 0 with a reset), or on a 429 with a wait. Never
-    above ``max_wait``: a longer wait is one caller's RateLimitError, not everyone's stall.
-    """
-    wait = quota_wait(headers, now_wall)
-    if status == 429:
-        asked = server_wait(429, headers, now_wall)
-        wait = asked if wait is None or asked is None else max(wait, asked)
-    return wait if wait is not None and 0 < wait <= max_wait else None
-
-
-def quota_wait(headers: Mapping[str, str], now_wall: float) -> float | None:
-    """Seconds until the quota resets, when the server says none is left; else None."""
-    for name in _REMAINING_HEADERS:
-        remaining = _number(headers.get(name))
-        if remaining is not None:
-            return rate_limit_reset(headers, now_wall) if remaining < 1 else None
-    return None
-
-
-def rate_limit_reset(headers: Mapping[str, str], now_wall: float) -> float | None:
-    """Seconds until the rate-limit window resets, from the usual headers.
-
-    ``X-RateLimit-Reset-After`` and the IETF draft's ``RateLimit-Reset`` are deltas.
-    ``X-RateLimit-Reset`` is a Unix time when above :data:`EPOCH_THRESHOLD`, else a delta.
-    """
-    for name in ("x-ratelimit-reset-after", "ratelimit-reset"):
-        delta = _number(headers.get(name))
-        if delta is not None:
-            return delta
-    value = _number(headers.get("x-ratelimit-reset"))
-    if value is None:
-        return None
-    return max(value - now_wall, 0.0) if value > EPOCH_THRESHOLD else value
-
-
-def parse_retry_after(value: str | None, now_wall: float) -> float | None:
-    """``Retry-After`` in seconds from delta-seconds or an HTTP-date; None if absent or bad."""
-    if value is None:
-        return None
-    seconds = _number(value)
-    if seconds is not None:
-        return seconds
-    try:
-        moment = email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(moment.timestamp() - now_wall, 0.0)
-
-
-def _number(value: str | None) -> float | None:
-    """A finite number >= 0 from a header value, else None."""
-    if value is None:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) and number >= 0 else None

@@ -81,7 +81,7 @@ class Transport:
                 return await self._follow(session, request, url, connect)
         except TimeoutError as exc:
             raise APITimeoutError(
-                f"{request.method} /{request.path} timed out after {attempt_timeout}s",
+                f"{request.label} timed out after {attempt_timeout}s",
                 method=request.method,
                 url=str(url),
                 request_sent=not isinstance(exc, aiohttp.ConnectionTimeoutError),
@@ -117,7 +117,7 @@ class Transport:
             if raw.status == 303 or (raw.status in (301, 302) and method == "POST"):
                 method, body = "GET", None
         raise TooManyRedirectsError(
-            f"{request.method} /{request.path}: more than {MAX_REDIRECTS} redirects",
+            f"{request.label}: more than {MAX_REDIRECTS} redirects",
             method=request.method,
             url=str(url),
         )
@@ -181,7 +181,7 @@ def _connection_error(request: Request, url: URL, exc: BaseException) -> APIConn
     sent = not isinstance(exc, aiohttp.ClientConnectorError)
     reason = str(exc) or type(exc).__name__
     return APIConnectionError(
-        f"{request.method} /{request.path} failed: {reason}",
+        f"{request.label} failed: {reason}",
         method=request.method,
         url=str(url),
         request_sent=sent,
