@@ -1,12 +1,7 @@
-"""One API call: rate limiter, attempts, retry decisions and waits, within one deadline.
+"""One API call: limiter, attempts, retry waits, all within one deadline.
 
-Each attempt: wait for the limiter, send with a timeout of ``min(attempt, time left)``,
-then let :func:`~whautochat_async._retry.decide` choose. A wait that would end past the
-deadline is not slept: the last error is raised at once. ``asyncio.timeout(deadline)``
-around the whole call is the hard guard (:class:`DeadlineExceededError`).
-
-Time is injected (``clock``, ``wall_clock``, ``sleep``, ``random``) so the loop is
-unit-tested without sleeping; the hard guard alone runs on the event loop's clock.
+The decisions are pure (``retry``, ``call``); this loop only sequences them. Time is
+injected so it is tested without sleeping; ``asyncio.timeout(deadline)`` is the hard guard.
 """
 
 from __future__ import annotations
