@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import pydoc
 
 import aiohttp
 import pytest
@@ -102,3 +104,10 @@ def test_environment_supplies_key_and_url() -> None:
     env = {"WHAUTOCHAT_API_KEY": API_KEY, "WHAUTOCHAT_BASE_URL": "https://x.whauto.chat/a"}
     client = WhautoChat(environ=env)
     assert str(client.base_url) == "https://x.whauto.chat/a/"
+
+
+def test_help_documents_the_webhooks_attribute_and_every_parameter() -> None:
+    text = pydoc.render_doc(WhautoChat, renderer=pydoc.plaintext)
+    assert "webhooks: the webhooks endpoints" in text
+    for parameter in inspect.signature(WhautoChat).parameters:
+        assert f"{parameter}:" in text, parameter

@@ -61,3 +61,11 @@ def test_all_is_sorted_and_complete() -> None:
     for name in errors.__all__:
         if name != "status_error_class":
             assert name in exported, name
+
+
+def test_the_redis_limiter_error_is_defined_with_the_others() -> None:
+    from whautochat_async.redis_limiter import RateLimiterUnavailableError
+
+    assert RateLimiterUnavailableError is errors.RateLimiterUnavailableError
+    assert RateLimiterUnavailableError is whautochat_async.RateLimiterUnavailableError
+    assert issubclass(RateLimiterUnavailableError, errors.WhautoChatError)

@@ -12,34 +12,60 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "whautochat_async"
-PURE = ["_call", "_protocol", "_retry", "_sync_plan", "_walk", "converters", "models", "errors"]
+ROOT = Path(__file__).resolve().parent.parent
+PURE = [
+    "whautochat_async._http.call",
+    "whautochat_async._http.protocol",
+    "whautochat_async._http.retry",
+    "whautochat_async._sync_plan",
+    "whautochat_async._walk",
+    "whautochat_async.converters",
+    "whautochat_async.models",
+    "whautochat_async.errors",
+]
 EDGE = {"aiohttp", "asyncio", "socket", "redis"}
-UPPER = {"_transport", "_requester", "client", "pagination", "resources", "sync", "cli"}
+UPPER = {
+    "whautochat_async._http.transport",
+    "whautochat_async._http.requester",
+    "whautochat_async.client",
+    "whautochat_async.pagination",
+    "whautochat_async.resources",
+    "whautochat_async.sync",
+    "whautochat_async.cli",
+}
 
 
 def _imports(module: str) -> set[str]:
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+    """Every module ``module`` imports, relative imports resolved to absolute names."""
+    path = ROOT / (module.replace(".", "/") + ".py")
+    package = module.split(".")[:-1]
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            names.add(("." * node.level) + (node.module or ""))
+            base = package[: len(package) - node.level + 1] if node.level else []
+            stem = ".".join([*base, node.module] if node.module else base)
+            names.add(stem)
+            names.update(f"{stem}.{alias.name}" for alias in node.names)
     return names
+
+
+def _upper(imported: set[str]) -> set[str]:
+    return {name for name in imported for up in UPPER if name == up or name.startswith(up + ".")}
 
 
 @pytest.mark.parametrize("module", PURE)
 def test_pure_modules_import_no_io_and_nothing_above_them(module: str) -> None:
     imported = _imports(module)
-    roots = {name.split(".")[0] for name in imported if not name.startswith(".")}
-    local = {name.lstrip(".").split(".")[0] for name in imported if name.startswith(".")}
+    roots = {name.split(".")[0] for name in imported}
     assert not roots & EDGE, f"{module} imports {roots & EDGE}"
-    assert not local & UPPER, f"{module} imports {local & UPPER}"
+    assert not _upper(imported), f"{module} imports {_upper(imported)}"
 
 
 def test_the_check_sees_imports() -> None:
     # The rule above must be able to fail: the requester does import asyncio and transport.
-    imported = _imports("_requester")
+    imported = _imports("whautochat_async._http.requester")
     assert "asyncio" in imported
-    assert "._transport" in imported
+    assert _upper(imported) >= {"whautochat_async._http.transport"}
+    assert _imports("whautochat_async.resources.webhooks") >= {"whautochat_async._http.protocol"}

@@ -16,6 +16,7 @@ from whautochat_async import (
     PaginationError,
     Webhook,
 )
+from whautochat_async._http.protocol import Response
 from whautochat_async.pagination import DEFAULT_PAGE_SIZE
 
 
@@ -26,7 +27,8 @@ def hook(webhook_id: str) -> Webhook:
 
 
 def boom(page: int) -> InternalServerError:
-    return InternalServerError(f"page {page} failed", status=500, method="GET", url="u")
+    answer = Response(method="GET", url="u", status=500, headers={}, body=b"")
+    return InternalServerError(f"page {page} failed", response=answer)
 
 
 class MemoryFetch:

@@ -14,9 +14,9 @@ from whautochat_async import (
     ResponseValidationError,
     __version__,
 )
-from whautochat_async import _protocol as protocol
-from whautochat_async._protocol import delete_request
-from whautochat_async._transport import _CACHE_SIZE, Transport
+from whautochat_async._http import protocol
+from whautochat_async._http.protocol import delete_request
+from whautochat_async._http.transport import _CACHE_SIZE, Transport
 
 
 def response(status: int, body: bytes, **headers: str) -> protocol.Response:
@@ -136,3 +136,30 @@ def test_transport_client_timeouts_are_reused_and_the_cache_stays_bounded() -> N
     clipped = [transport._client_timeout(n / 1000) for n in range(1, 2 * _CACHE_SIZE)]
     assert clipped[-1].connect == (2 * _CACHE_SIZE - 1) / 1000
     assert len(transport._timeouts) <= _CACHE_SIZE
+
+
+def test_status_error_builds_the_error_carrying_the_response() -> None:
+    answer = response(404, b'{"message": "gone"}', **{"x-request-id": "req_3"})
+    error = protocol.status_error(answer)
+    assert type(error) is NotFoundError
+    assert error.response is answer
+    assert (error.status, error.url, error.headers) == (404, answer.url, answer.headers)
+    assert error.request_id == "req_3"
+
+
+def test_every_request_is_labelled_in_one_way() -> None:
+    assert protocol.list_request(page=1, limit=5).label == "GET /v1/webhooks"
+    assert protocol.delete_request("a/b").label == "DELETE /v1/webhooks/a%2Fb"
+    assert protocol.update_request("wh_1", {}).label == "PUT /v1/webhooks/wh_1"
+
+
+def test_unknown_outcome_wording_names_the_operation() -> None:
+    cause = InternalServerError("boom", response=response(502, b""))
+    created = protocol.unknown_outcome(protocol.create_request({}), cause, "502 after a POST")
+    assert str(created).startswith("POST /v1/webhooks: the webhook may or may not have been")
+    assert "list the webhooks before creating it again" in str(created)
+    other = protocol.Request(method="POST", path="v1/webhooks/wh_1/test")
+    unknown = protocol.unknown_outcome(other, cause, "502 after a POST", url="u")
+    assert str(unknown).startswith("POST /v1/webhooks/wh_1/test: it may or may not have taken")
+    assert "created" not in str(unknown)
+    assert (unknown.method, unknown.url) == ("POST", "u")

@@ -25,14 +25,14 @@ from whautochat_async import (
     UnknownOutcomeError,
     WhautoChatError,
 )
-from whautochat_async._protocol import Request, Response
-from whautochat_async._requester import Requester
-from whautochat_async._transport import Transport
+from whautochat_async._http.protocol import Request, Response, create_request
+from whautochat_async._http.requester import Requester
+from whautochat_async._http.transport import Transport
 
 from .virtual_time import VirtualTime
 
 GET = Request(method="GET", path="v1/webhooks")
-POST = Request(method="POST", path="v1/webhooks", json={"name": "n"})
+POST = create_request({"name": "n"})
 WALL = 1_700_000_000.0
 Step = Response | Exception | Callable[[], Any]
 

@@ -14,19 +14,16 @@ from whautochat_async import (
     DeadlineExceededError,
     RetryPolicy,
 )
-from whautochat_async._protocol import Request, Response
-from whautochat_async._retry import (
+from whautochat_async._http.protocol import Request, Response
+from whautochat_async._http.ratelimit_headers import (
     EPOCH_THRESHOLD,
-    Decision,
-    Outcome,
-    backoff,
-    decide,
     limiter_pause,
     parse_retry_after,
     quota_wait,
     rate_limit_reset,
     server_wait,
 )
+from whautochat_async._http.retry import Decision, Outcome, backoff, decide
 
 NOW = 1_700_000_000.0  # a wall-clock time, for HTTP dates and epoch resets
 GET = Request(method="GET", path="v1/webhooks")

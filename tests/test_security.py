@@ -95,7 +95,8 @@ async def test_a_key_echoed_by_the_server_is_redacted_everywhere(
             await client.webhooks.list()
     error = caught.value
     assert "key *** lacks scope" in str(error)
-    texts = [str(error), repr(error.body), repr(error.headers)]
+    texts = [str(error), repr(error.body), repr(error.headers), repr(error.response)]
     texts += [record.getMessage() for record in caplog.records]
     assert all(API_KEY not in text for text in texts)
     assert error.headers["x-debug"] == "caller=***"
+    assert b"key *** lacks scope" in error.response.body

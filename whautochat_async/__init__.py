@@ -1,7 +1,7 @@
 """An asyncio client for the WhautoChat Webhooks REST API."""
 
 from ._config import Timeout
-from ._retry import RetryPolicy
+from ._http.retry import RetryPolicy
 from ._version import __version__
 from .client import WhautoChat
 from .errors import (
@@ -21,6 +21,7 @@ from .errors import (
     PaginationError,
     PermissionDeniedError,
     RateLimitError,
+    RateLimiterUnavailableError,
     ResponseValidationError,
     SyncError,
     TooManyRedirectsError,
@@ -28,7 +29,7 @@ from .errors import (
     UnprocessableEntityError,
     WhautoChatError,
 )
-from .models import DeleteResult, Event, Page, Webhook, WebhookEvent, WebhookSpec
+from .models import DeleteResult, Event, Page, Webhook, WebhookChanges, WebhookEvent, WebhookSpec
 from .pagination import AsyncPaginator
 from .ratelimit import RateLimit, RateLimiter, SlidingWindowRateLimiter
 from .specs import load_specs
@@ -57,6 +58,7 @@ __all__ = [
     "RateLimit",
     "RateLimitError",
     "RateLimiter",
+    "RateLimiterUnavailableError",
     "ResponseValidationError",
     "RetryPolicy",
     "SlidingWindowRateLimiter",
@@ -69,6 +71,7 @@ __all__ = [
     "UnknownOutcomeError",
     "UnprocessableEntityError",
     "Webhook",
+    "WebhookChanges",
     "WebhookEvent",
     "WebhookSpec",
     "WhautoChat",

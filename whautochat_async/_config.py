@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-import math
 import os
 from collections.abc import Mapping
-from typing import Any
 
 import attrs
 from yarl import URL
 
+from ._validation import number_option
 from .errors import ConfigurationError
 
 API_KEY_ENV = "WHAUTOCHAT_API_KEY"
@@ -18,14 +17,7 @@ BASE_URL_ENV = "WHAUTOCHAT_BASE_URL"
 DEFAULT_BASE_URL = "https://api.whauto.chat"
 
 
-def _positive_or_none(instance: object, attribute: Any, value: Any) -> None:
-    if value is None:
-        return
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not number or not 0 < value < math.inf:  # also refuses nan
-        raise ConfigurationError(
-            f"{attribute.name} must be a positive number or None, got {value!r}"
-        )
+_SECONDS = number_option(positive=True, finite=True, optional=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -38,9 +30,9 @@ class Timeout:
     made: the last error is raised at once instead.
     """
 
-    deadline: float | None = attrs.field(default=60.0, validator=_positive_or_none)
-    attempt: float | None = attrs.field(default=30.0, validator=_positive_or_none)
-    connect: float | None = attrs.field(default=10.0, validator=_positive_or_none)
+    deadline: float | None = attrs.field(default=60.0, validator=_SECONDS)
+    attempt: float | None = attrs.field(default=30.0, validator=_SECONDS)
+    connect: float | None = attrs.field(default=10.0, validator=_SECONDS)
 
     @classmethod
     def of(cls, value: Timeout | float | None) -> Timeout:

@@ -84,8 +84,7 @@ def check_spec(spec: WebhookSpec) -> WebhookSpec:
     Unknown event names are let through: whether they may stay depends on the webhook
     the spec is matched to (see :func:`plan_sync`).
     """
-    own = [event for event in spec.events if isinstance(event, str)]
-    events = check_events(spec.events, allowed_unknown=own)
+    events = check_events(spec.events, allow_unknown_events=True)
     return WebhookSpec(
         name=check_name(spec.name),
         server_url=check_server_url(spec.server_url),

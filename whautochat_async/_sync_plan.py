@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from ._sync_checks import SyncKey, check_specs, key_function
-from ._validation import check_events
+from ._validation import check_kept_events
 from .errors import InvalidInputError, SyncError
 from .models import Event, Webhook, WebhookSpec
 
@@ -149,8 +149,7 @@ def _plan_one(
     if webhook is None:
         spec = attrs.evolve(spec, events=_checked_events(index, value, spec, ()))
         return SyncOutcome(action=SyncAction.CREATE, key=value, spec=spec)
-    had = [event for event in webhook.events if isinstance(event, str)]
-    spec = attrs.evolve(spec, events=_checked_events(index, value, spec, had))
+    spec = attrs.evolve(spec, events=_checked_events(index, value, spec, webhook.events))
     changes = differences(spec, webhook)
     action = SyncAction.UPDATE if changes else SyncAction.UNCHANGED
     return SyncOutcome(action=action, key=value, spec=spec, current=webhook, changes=changes)
@@ -160,7 +159,7 @@ def _checked_events(
     index: int, value: Hashable, spec: WebhookSpec, allowed_unknown: Iterable[str]
 ) -> tuple[Event, ...]:
     try:
-        return check_events(spec.events, allowed_unknown=allowed_unknown)
+        return check_kept_events(spec.events, allowed_unknown)
     except InvalidInputError as exc:
         raise InvalidInputError(f"desired[{index}] (key {value!r}): {exc}") from exc
 

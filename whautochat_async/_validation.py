@@ -1,16 +1,70 @@
-"""Checks on caller input, run before any request is sent."""
+"""Every check on numbers and strings, for call arguments and configuration alike.
+
+One rule per kind of value (a bool is never a number; nan is refused), raising the error
+the caller is given: InvalidInputError for arguments, ConfigurationError for options.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from yarl import URL
 
-from .errors import InvalidInputError
+from .errors import ConfigurationError, InvalidInputError, WhautoChatError
 from .models import EVENTS_BY_VALUE, Event, Webhook, WebhookEvent
 
 _VALID_EVENTS = ", ".join(event.value for event in WebhookEvent)
+#: An attrs validator: (instance, attribute, value).
+Validator = Callable[[Any, Any, Any], None]
+
+
+def check_int(
+    name: str, value: Any, *, minimum: int, error: type[WhautoChatError] = InvalidInputError
+) -> int:
+    """An int >= ``minimum``; bools are refused."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise error(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def check_number(
+    name: str,
+    value: Any,
+    *,
+    positive: bool,
+    finite: bool,
+    error: type[WhautoChatError] = InvalidInputError,
+) -> float:
+    """A real number > 0 (``positive``) or >= 0, and finite when asked; bools and nan refused."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not (value > 0 if positive else value >= 0) or (finite and value == math.inf):
+        bound = "> 0" if positive else ">= 0"
+        raise error(f"{name} must be a {'finite ' if finite else ''}number {bound}, got {value!r}")
+    return float(value)
+
+
+def int_option(minimum: int) -> Validator:
+    """An attrs validator: an int >= ``minimum``, else ConfigurationError naming the field."""
+
+    def validate(instance: Any, attribute: Any, value: Any) -> None:
+        check_int(attribute.name, value, minimum=minimum, error=ConfigurationError)
+
+    return validate
+
+
+def number_option(*, positive: bool, finite: bool, optional: bool = False) -> Validator:
+    """An attrs validator for a number option (``None`` too when ``optional``)."""
+
+    def validate(instance: Any, attribute: Any, value: Any) -> None:
+        if value is None and optional:
+            return
+        check_number(
+            attribute.name, value, positive=positive, finite=finite, error=ConfigurationError
+        )
+
+    return validate
 
 
 def check_name(name: Any) -> str:
@@ -42,26 +96,39 @@ def check_active(active: Any) -> bool:
     return active
 
 
-def check_events(events: Any, *, allowed_unknown: Iterable[str] = ()) -> tuple[Event, ...]:
-    """A non-empty list of known event names; names in ``allowed_unknown`` pass as-is."""
+def check_events(events: Any, *, allow_unknown_events: bool = False) -> tuple[Event, ...]:
+    """A non-empty list of event names known to this release (any name, if allowed)."""
+    return _checked_events(events, None if allow_unknown_events else frozenset())
+
+
+def check_kept_events(events: Any, held: Iterable[Event]) -> tuple[Event, ...]:
+    """Events for a webhook that holds ``held``: unknown names pass if it already holds them.
+
+    So a name the server added after this release does not block an update that keeps it.
+    """
+    return _checked_events(events, frozenset(held))  # once: it may be a one-shot iterator
+
+
+def _checked_events(events: Any, allowed_unknown: frozenset[Event] | None) -> tuple[Event, ...]:
+    """``allowed_unknown`` None: every string passes."""
     if isinstance(events, str | bytes) or not isinstance(events, Iterable):
         raise InvalidInputError(
             f"events must be a list of event names, got {events!r}; valid names: {_VALID_EVENTS}"
         )
-    allowed = frozenset(allowed_unknown)  # once: it may be a one-shot iterator
-    checked = tuple(_check_event(event, allowed) for event in events)
+    checked = tuple(_check_event(event, allowed_unknown) for event in events)
     if not checked:
         raise InvalidInputError(f"events must not be empty; valid names: {_VALID_EVENTS}")
     return checked
 
 
-def _check_event(event: Any, allowed_unknown: frozenset[str]) -> Event:
+def _check_event(event: Any, allowed_unknown: frozenset[Event] | None) -> Event:
     if isinstance(event, WebhookEvent):
         return event
-    if isinstance(event, str) and event in EVENTS_BY_VALUE:
-        return EVENTS_BY_VALUE[event]
-    if isinstance(event, str) and event in allowed_unknown:
-        return event
+    if isinstance(event, str):
+        if event in EVENTS_BY_VALUE:
+            return EVENTS_BY_VALUE[event]
+        if allowed_unknown is None or event in allowed_unknown:
+            return event
     raise InvalidInputError(f"unknown event name {event!r}; valid names: {_VALID_EVENTS}")
 
 
@@ -83,6 +150,4 @@ def check_positive_int(name: str, value: Any, *, allow_none: bool = False) -> An
     """An int >= 1 (bools are rejected); ``None`` passes when allowed."""
     if value is None and allow_none:
         return None
-    if type(value) is not int or value < 1:
-        raise InvalidInputError(f"{name} must be an integer >= 1, got {value!r}")
-    return value
+    return check_int(name, value, minimum=1)

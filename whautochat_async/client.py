@@ -12,9 +12,9 @@ import cattrs
 from yarl import URL
 
 from ._config import Timeout, environment, resolve_api_key, resolve_base_url
-from ._requester import Requester
-from ._retry import RetryPolicy
-from ._transport import Transport
+from ._http.requester import Requester
+from ._http.retry import RetryPolicy
+from ._http.transport import Transport
 from .converters import make_converter
 from .errors import ClientClosedError
 from .ratelimit import RateLimit, RateLimiter, resolve_rate_limiter
@@ -30,6 +30,10 @@ class WhautoChat:
     It opens its aiohttp session lazily, inside the running loop, and closes it on exit;
     a ``session`` you pass in is used and never closed.
 
+    Attributes:
+        webhooks: the webhooks endpoints (:class:`~whautochat_async.resources.Webhooks`):
+            ``list``, ``create``, ``update``, ``delete`` and ``sync``.
+
     Args:
         api_key: the API key; defaults to ``WHAUTOCHAT_API_KEY``.
         base_url: the API host; defaults to ``WHAUTOCHAT_BASE_URL``, then
@@ -41,10 +45,15 @@ class WhautoChat:
             in the process with the same key and base URL; a :class:`RateLimiter` of
             your own (e.g. shared across processes); or ``None`` for no client-side limit.
         session: an aiohttp session to borrow.
+        allow_insecure_http: allow plain http to a host that is not loopback.
+        environ: where ``WHAUTOCHAT_API_KEY`` and ``WHAUTOCHAT_BASE_URL`` are read from;
+            defaults to ``os.environ`` (pass ``{}`` to ignore the environment).
 
     Raises:
         ConfigurationError: no key, or an invalid base URL or option.
     """
+
+    webhooks: Webhooks
 
     def __init__(
         self,

@@ -28,13 +28,16 @@
 
 Every error carries ``resume_page``: during an ``async for`` walk it is the page to pass
 to ``list(page=...)`` to carry on where the walk stopped (``None`` outside a walk).
-Messages never contain the API key.
+An :class:`APIStatusError` carries the ``response`` itself (redacted: never the API key).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only for annotations: the protocol module imports this one
+    from ._http.protocol import Response
 
 __all__ = [
     "APIConnectionError",
@@ -53,6 +56,7 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimiterUnavailableError",
     "ResponseValidationError",
     "SyncError",
     "TooManyRedirectsError",
@@ -116,10 +120,10 @@ class TooManyRedirectsError(APIConnectionError):
 
 
 class UnknownOutcomeError(WhautoChatError):
-    """A non-idempotent write failed after it may have reached the server.
+    """A non-idempotent request failed after it may have reached the server; not retried.
 
-    The webhook may or may not have been created: list before trying again. The
-    original failure is ``__cause__``; it was not retried, to never create a duplicate.
+    The message names the operation (a create: list before creating again). The original
+    failure is ``__cause__``.
     """
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
@@ -129,26 +133,41 @@ class UnknownOutcomeError(WhautoChatError):
 
 
 class APIStatusError(WhautoChatError):
-    """The server answered with a status outside 2xx."""
+    """The server answered with a status outside 2xx; ``response`` is that answer, redacted."""
 
     def __init__(
         self,
         message: str,
         *,
-        status: int,
-        method: str,
-        url: str,
-        headers: Mapping[str, str] | None = None,
+        response: Response,
         body: Any = None,
         request_id: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.status = status
-        self.method = method
-        self.url = url
-        self.headers: Mapping[str, str] = dict(headers or {})
+        self.response = response
+        #: The body parsed as JSON, else as text (None when empty).
         self.body = body
         self.request_id = request_id
+
+    @property
+    def status(self) -> int:
+        """The HTTP status code."""
+        return self.response.status
+
+    @property
+    def method(self) -> str:
+        """The HTTP method of the request."""
+        return self.response.method
+
+    @property
+    def url(self) -> str:
+        """The URL that answered (after any redirect)."""
+        return self.response.url
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response headers, lower-cased keys."""
+        return self.response.headers
 
 
 class BadRequestError(APIStatusError):
@@ -205,6 +224,10 @@ class PaginationError(WhautoChatError):
 
 class SyncError(WhautoChatError, ValueError):
     """A sync plan cannot be made without guessing (duplicate keys); nothing was written."""
+
+
+class RateLimiterUnavailableError(WhautoChatError):
+    """Redis failed and the limiter fails closed: no request was sent."""
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

@@ -7,10 +7,10 @@ describes the data as Python sees it.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypedDict
 
 import attrs
 
@@ -20,6 +20,7 @@ __all__ = [
     "Event",
     "Page",
     "Webhook",
+    "WebhookChanges",
     "WebhookEvent",
     "WebhookSpec",
 ]
@@ -124,3 +125,12 @@ class Page:
 
     def __getitem__(self, index: int) -> Webhook:
         return self.items[index]
+
+
+class WebhookChanges(TypedDict, total=False):
+    """The fields ``webhooks.update()`` may change: its keyword arguments, type-checked."""
+
+    name: str
+    server_url: str
+    events: Sequence[Event]
+    active: bool

@@ -38,6 +38,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from ._validation import int_option, number_option
 from .errors import ConfigurationError
 
 __all__ = ["RateLimit", "RateLimiter", "SlidingWindowRateLimiter", "shared_limiter"]
@@ -57,22 +58,12 @@ class RateLimiter(Protocol):
         """Grant nothing for ``seconds``: the server said the quota is spent until then."""
 
 
-def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError(f"{attribute.name} must be an integer >= 1, got {value!r}")
-
-
-def _positive_number(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise ConfigurationError(f"{attribute.name} must be a number > 0, got {value!r}")
-
-
 @attrs.frozen
 class RateLimit:
     """At most ``requests`` in any ``per`` seconds, shared process-wide per key, URL and limit."""
 
-    requests: int = attrs.field(default=100, validator=_positive_int)
-    per: float = attrs.field(default=60.0, validator=_positive_number)
+    requests: int = attrs.field(default=100, validator=int_option(1))
+    per: float = attrs.field(default=60.0, validator=number_option(positive=True, finite=True))
 
 
 class SlidingWindowRateLimiter:

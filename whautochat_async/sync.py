@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
 
 import attrs
 
@@ -30,7 +30,7 @@ from ._sync_checks import SyncKey, check_specs
 from ._sync_plan import SyncAction, SyncOutcome, plan_sync
 from ._validation import check_positive_int
 from .errors import InvalidInputError
-from .models import DeleteResult, Event, Webhook, WebhookSpec
+from .models import DeleteResult, Event, Webhook, WebhookChanges, WebhookSpec
 
 __all__ = [
     "ProgressCallback",
@@ -57,7 +57,7 @@ class WebhookWriter(Protocol):
         self, *, name: str, server_url: str, events: Sequence[Event], active: bool = True
     ) -> Webhook: ...
 
-    async def update(self, webhook: Webhook, **changes: Any) -> Webhook: ...
+    async def update(self, webhook: Webhook, **changes: Unpack[WebhookChanges]) -> Webhook: ...
 
     async def delete(self, webhook_or_id: Webhook | str) -> DeleteResult: ...
 

@@ -7,6 +7,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from .._validation import check_int
+from ..errors import InvalidInputError
 from ..models import WebhookEvent
 from ..specs import dump_specs, spec_of
 from . import webhooks_sync
@@ -83,12 +85,9 @@ def _add_update(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _positive(text: str) -> int:
     try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
+        return check_int("the value", int(text), minimum=1)
+    except (ValueError, InvalidInputError):
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
 
 
 async def list_command(args: argparse.Namespace, console: Console) -> int:

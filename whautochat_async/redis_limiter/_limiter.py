@@ -18,7 +18,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from .._config import environment, resolve_api_key, resolve_base_url
-from ..errors import ClientClosedError, ConfigurationError, WhautoChatError
+from ..errors import ClientClosedError, ConfigurationError, RateLimiterUnavailableError
 from ..ratelimit import RateLimit, shared_limiter
 from . import _scripts
 from ._grants import Grants
@@ -32,10 +32,6 @@ OnRedisError = Literal["fail_closed", "fail_open"]
 _FAILURES = (RedisError, OSError)  # OSError covers TimeoutError (our own timeout)
 _VOID_TTL = 120.0  # how long an abandoned acquire is barred from a late grant
 _DEFAULT_TIMEOUT = 1.0  # seconds one Redis round trip may take
-
-
-class RateLimiterUnavailableError(WhautoChatError):
-    """Redis failed and the limiter fails closed: no request was sent."""
 
 
 class RedisRateLimiter:

@@ -1,8 +1,4 @@
-"""Pure protocol helpers: build requests, read responses. No I/O in this module.
-
-The transport turns a :class:`Request` into a :class:`Response`; everything about what
-to send and what an answer means lives here, so it is tested without a network.
-"""
+"""What to send and what an answer means, as pure functions: tested without a network."""
 
 from __future__ import annotations
 
@@ -13,11 +9,13 @@ from urllib.parse import quote
 
 import attrs
 
-from ._version import __version__
-from .converters import excerpt_of
-from .errors import (
+from .._version import __version__
+from ..converters import excerpt_of
+from ..errors import (
+    APIStatusError,
     RateLimitError,
     ResponseValidationError,
+    UnknownOutcomeError,
     status_error_class,
 )
 
@@ -35,6 +33,15 @@ class Request:
     path: str
     params: Mapping[str, str] | None = None
     json: Any = None
+    #: What the caller reads if it may or may not have acted (only non-idempotent ones can).
+    if_unknown: str = "it may or may not have taken effect"
+    #: How the caller finds out, and why it was not retried.
+    recovery: str = "It was not retried, so as never to apply it twice: check before sending again."
+
+    @property
+    def label(self) -> str:
+        """``METHOD /path``, as errors and logs name the request."""
+        return f"{self.method} /{self.path}"
 
     @property
     def idempotent(self) -> bool:
@@ -78,7 +85,14 @@ def list_request(*, page: int, limit: int) -> Request:
 
 def create_request(body: Mapping[str, Any]) -> Request:
     """POST a new webhook."""
-    return Request(method="POST", path=WEBHOOKS_PATH, json=dict(body))
+    return Request(
+        method="POST",
+        path=WEBHOOKS_PATH,
+        json=dict(body),
+        if_unknown="the webhook may or may not have been created",
+        recovery="It was not retried, so as never to create a duplicate: "
+        "list the webhooks before creating it again.",
+    )
 
 
 def update_request(webhook_id: str, body: Mapping[str, Any]) -> Request:
@@ -107,23 +121,33 @@ def decode_json(response: Response) -> Any:
 
 def raise_for_status(response: Response, *, retry_after: float | None = None) -> None:
     """Raise the mapped APIStatusError subclass for any status outside 2xx."""
-    if 200 <= response.status < 300:
-        return
+    if not 200 <= response.status < 300:
+        raise status_error(response, retry_after=retry_after)
+
+
+def status_error(response: Response, *, retry_after: float | None = None) -> APIStatusError:
+    """The APIStatusError subclass for a non-2xx response, carrying the response."""
     body = _lenient_json(response.body)
     server_text = error_text(body) or excerpt_of(response.body) or "no body"
     cls = status_error_class(response.status)
     message = f"{response.method} {_path_of(response.url)} -> {response.status}: {server_text}"
-    kwargs: dict[str, Any] = dict(
-        status=response.status,
-        method=response.method,
-        url=response.url,
-        headers=response.headers,
-        body=body,
-        request_id=request_id_of(response.headers),
-    )
+    request_id = request_id_of(response.headers)
     if issubclass(cls, RateLimitError):
-        raise cls(message, retry_after=retry_after, **kwargs)
-    raise cls(message, **kwargs)
+        return cls(
+            message, retry_after=retry_after, response=response, body=body, request_id=request_id
+        )
+    return cls(message, response=response, body=body, request_id=request_id)
+
+
+def unknown_outcome(
+    request: Request, cause: BaseException, why: str, *, url: str = ""
+) -> UnknownOutcomeError:
+    """The error for a request that may or may not have acted, in its own words."""
+    return UnknownOutcomeError(
+        f"{request.label}: {request.if_unknown} ({why}: {cause}). {request.recovery}",
+        method=request.method,
+        url=url or getattr(cause, "url", ""),
+    )
 
 
 def error_text(body: Any) -> str | None:

@@ -1,22 +1,22 @@
 """The only module that does network I/O: it owns (or borrows) the aiohttp session.
 
-Redirects are followed here, by hand, so the API key is attached per hop and only to
-the configured API origin: aiohttp itself forwards custom headers such as
-``x-api-key`` to another origin on a redirect.
+Redirects are followed by hand so the API key goes only to the API's own origin
+(aiohttp would forward ``x-api-key`` to another origin on a redirect).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from types import MappingProxyType
 from typing import TypeVar
 
 import aiohttp
 import attrs
 from yarl import URL
 
-from ._protocol import Request, Response, default_headers
-from .errors import APIConnectionError, APITimeoutError, ClientClosedError, TooManyRedirectsError
+from ..errors import APIConnectionError, APITimeoutError, ClientClosedError, TooManyRedirectsError
+from .protocol import Request, Response, default_headers
 
 API_KEY_HEADER = "x-api-key"
 REDACTED = "***"
@@ -24,6 +24,7 @@ MAX_REDIRECTS = 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 #: Entries kept in each per-transport cache (parsed URLs by path, ClientTimeouts).
 _CACHE_SIZE = 256
+_PLAIN_HEADERS = MappingProxyType(default_headers())  # to another origin: no API key
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
@@ -43,6 +44,8 @@ class Transport:
         self._api_key = api_key
         self._api_key_bytes = api_key.encode()
         self._base = str(base_url)
+        # Read-only: aiohttp copies the headers it is given, so one mapping serves all.
+        self._api_headers = MappingProxyType({**default_headers(), API_KEY_HEADER: api_key})
         self._urls: dict[str, URL] = {}
         self._timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
         self._session = session
@@ -81,7 +84,7 @@ class Transport:
                 return await self._follow(session, request, url, connect)
         except TimeoutError as exc:
             raise APITimeoutError(
-                f"{request.method} /{request.path} timed out after {attempt_timeout}s",
+                f"{request.label} timed out after {attempt_timeout}s",
                 method=request.method,
                 url=str(url),
                 request_sent=not isinstance(exc, aiohttp.ConnectionTimeoutError),
@@ -98,26 +101,28 @@ class Transport:
     ) -> Response:
         method, body = request.method, request.json
         params = request.params
+        headers = self._api_headers  # the first hop goes to the base URL, our API origin
         for _ in range(MAX_REDIRECTS + 1):
             async with session.request(
                 method,
                 url,
                 params=params,
                 json=body,
-                headers=self._headers_for(url),
+                headers=headers,
                 allow_redirects=False,
                 raise_for_status=False,
                 timeout=self._client_timeout(connect),
             ) as raw:
                 location = raw.headers.get("Location")
                 if raw.status not in _REDIRECTS or location is None:
-                    return self._redacted(await _read(raw, method))
+                    return self._redacted(_response_of(raw, method, await raw.read()))
             url = url.join(URL(location))
+            headers = self._api_headers if url.origin() == self._origin else _PLAIN_HEADERS
             params = None  # the Location carries its own query
             if raw.status == 303 or (raw.status in (301, 302) and method == "POST"):
                 method, body = "GET", None
         raise TooManyRedirectsError(
-            f"{request.method} /{request.path}: more than {MAX_REDIRECTS} redirects",
+            f"{request.label}: more than {MAX_REDIRECTS} redirects",
             method=request.method,
             url=str(url),
         )
@@ -145,12 +150,6 @@ class Transport:
             self._timeouts, connect, lambda: aiohttp.ClientTimeout(total=None, connect=connect)
         )
 
-    def _headers_for(self, url: URL) -> Mapping[str, str]:
-        headers = default_headers()
-        if url.origin() == self._origin:
-            headers[API_KEY_HEADER] = self._api_key
-        return headers
-
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise ClientClosedError("the client is closed; create a new WhautoChat")
@@ -170,8 +169,7 @@ def _cached(cache: dict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
     return value
 
 
-async def _read(raw: aiohttp.ClientResponse, method: str) -> Response:
-    body = await raw.read()
+def _response_of(raw: aiohttp.ClientResponse, method: str, body: bytes) -> Response:
     headers = {key.lower(): value for key, value in raw.headers.items()}
     return Response(method=method, url=str(raw.url), status=raw.status, headers=headers, body=body)
 
@@ -181,7 +179,7 @@ def _connection_error(request: Request, url: URL, exc: BaseException) -> APIConn
     sent = not isinstance(exc, aiohttp.ClientConnectorError)
     reason = str(exc) or type(exc).__name__
     return APIConnectionError(
-        f"{request.method} /{request.path} failed: {reason}",
+        f"{request.label} failed: {reason}",
         method=request.method,
         url=str(url),
         request_sent=sent,

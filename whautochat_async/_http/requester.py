@@ -1,12 +1,7 @@
-"""One API call: rate limiter, attempts, retry decisions and waits, within one deadline.
+"""One API call: limiter, attempts, retry waits, all within one deadline.
 
-Each attempt: wait for the limiter, send with a timeout of ``min(attempt, time left)``,
-then let :func:`~whautochat_async._retry.decide` choose. A wait that would end past the
-deadline is not slept: the last error is raised at once. ``asyncio.timeout(deadline)``
-around the whole call is the hard guard (:class:`DeadlineExceededError`).
-
-Time is injected (``clock``, ``wall_clock``, ``sleep``, ``random``) so the loop is
-unit-tested without sleeping; the hard guard alone runs on the event loop's clock.
+The decisions are pure (``retry``, ``call``); this loop only sequences them. Time is
+injected so it is tested without sleeping; ``asyncio.timeout(deadline)`` is the hard guard.
 """
 
 from __future__ import annotations
@@ -17,19 +12,20 @@ import random as _random
 import time
 from collections.abc import Awaitable, Callable
 
-from ._call import Call, fail, may_have_acted, unknown_outcome
-from ._config import Timeout
-from ._protocol import Request, Response
-from ._retry import Outcome, RetryPolicy, decide, limiter_pause
-from ._transport import Transport
-from .errors import (
+from .._config import Timeout
+from ..errors import (
     APIConnectionError,
     APITimeoutError,
     ClientClosedError,
     DeadlineExceededError,
     WhautoChatError,
 )
-from .ratelimit import RateLimiter
+from ..ratelimit import RateLimiter
+from .call import Call, fail, may_have_acted, unknown_outcome
+from .protocol import Request, Response
+from .ratelimit_headers import limiter_pause
+from .retry import Outcome, RetryPolicy, decide
+from .transport import Transport
 
 logger = logging.getLogger("whautochat_async")
 

@@ -1,0 +1,1 @@
+"""The request pipeline: pure protocol and retry rules, the requester, the transport (I/O)."""
