@@ -3,7 +3,8 @@
 Each attempt: wait for the limiter, send with a timeout of ``min(attempt, time left)``,
 then let :func:`~whautochat_async._retry.decide` choose. A wait that would end past the
 deadline is not slept: the last error is raised at once. ``asyncio.timeout(deadline)``
-around the whole call is the hard guard (:class:`DeadlineExceededError`).
+around the whole call is the hard guard (:class:`DeadlineExceededError`); unless
+``Timeout.include_queue``, it is stopped while the call queues for the limiter.
 
 Time is injected (``clock``, ``wall_clock``, ``sleep``, ``random``) so the loop is
 unit-tested without sleeping; the hard guard alone runs on the event loop's clock.
@@ -19,6 +20,7 @@ from collections.abc import Awaitable, Callable
 
 from ._call import Call, fail, may_have_acted, unknown_outcome
 from ._config import Timeout
+from ._limiter_wait import on_limiter_wait
 from ._protocol import Request, Response
 from ._retry import Outcome, RetryPolicy, decide, limiter_pause
 from ._transport import Transport
@@ -27,6 +29,7 @@ from .errors import (
     APITimeoutError,
     ClientClosedError,
     DeadlineExceededError,
+    QueueTimeoutError,
     WhautoChatError,
 )
 from .ratelimit import RateLimiter
@@ -81,7 +84,7 @@ class Requester:
         scope = asyncio.timeout(deadline)
         try:
             async with scope:
-                response = await self._attempts(call)
+                response = await self._attempts(call, scope)
         except TimeoutError as exc:
             if not scope.expired():
                 raise
@@ -94,10 +97,10 @@ class Requester:
         await self._observe_success(call, response)
         return response
 
-    async def _attempts(self, call: Call) -> Response:
+    async def _attempts(self, call: Call, scope: asyncio.Timeout) -> Response:
         while True:
             call.attempt += 1
-            outcome = await self._attempt(call)
+            outcome = await self._attempt(call, scope)
             if isinstance(outcome, Response) and 200 <= outcome.status < 300:
                 self._log(call, outcome, "done")
                 return outcome
@@ -124,11 +127,10 @@ class Requester:
         self._log(call, outcome, f"retrying in {decision.wait:.3f}s: {decision.reason}")
         return decision.wait
 
-    async def _attempt(self, call: Call) -> Outcome:
+    async def _attempt(self, call: Call, scope: asyncio.Timeout) -> Outcome:
         """One attempt: the Response, or the network failure as a value."""
         if self.limiter is not None:
-            call.phase = "waiting for the rate limiter"
-            await self.limiter.acquire()
+            await self._acquire(call, scope)
         sent, clipped = True, False
         try:
             attempt_timeout, clipped = self._attempt_timeout(call)
@@ -152,6 +154,19 @@ class Requester:
         if not 200 <= response.status < 300:  # a 2xx is observed by send(), after the scope
             await self._observe_quota(call, response)
         return response
+
+    async def _acquire(self, call: Call, scope: asyncio.Timeout) -> None:
+        """Queue for a limiter slot; the deadline stands still meanwhile unless it includes it."""
+        assert self.limiter is not None  # only called with a limiter
+        call.phase, call.queued_since = "waiting for the rate limiter", self._clock()
+        stopped_with = None if self.timeout.include_queue else _stop(scope)
+        with on_limiter_wait(call.note_queue):
+            await self.limiter.acquire()
+        waited, call.queued_since = self._clock() - call.queued_since, None
+        if stopped_with is not None:
+            scope.reschedule(asyncio.get_running_loop().time() + stopped_with)
+            if call.deadline_at is not None:
+                call.deadline_at += waited
 
     def _attempt_timeout(self, call: Call) -> tuple[float | None, bool]:
         """This attempt's timeout and whether the deadline (not ``attempt``) set it."""
@@ -203,6 +218,8 @@ class Requester:
     def _deadline_error(
         self, call: Call, *, sent: bool, cause: BaseException | None = None
     ) -> DeadlineExceededError:
+        if call.queued_since is not None:
+            return self._queue_timeout(call)
         error = DeadlineExceededError(
             f"{call.label}: deadline of {call.deadline}s exceeded ({call.phase})",
             method=call.request.method,
@@ -212,12 +229,35 @@ class Requester:
         error.__cause__ = cause
         return error
 
+    def _queue_timeout(self, call: Call) -> QueueTimeoutError:
+        assert call.queued_since is not None  # only while queued
+        waited = self._clock() - call.queued_since
+        ahead = "" if call.queue_ahead is None else f"; {call.queue_ahead} calls were ahead of it"
+        which = "the request" if call.attempt == 1 else f"attempt {call.attempt}"
+        return QueueTimeoutError(
+            f"{call.label}: deadline of {call.deadline}s exceeded while waiting for the rate "
+            f"limiter: {which} never left this process (queued {waited:.2f}s{ahead})",
+            method=call.request.method,
+            url=str(self.transport.url_for(call.request)),
+            waited=waited,
+            ahead=call.queue_ahead,
+        )
+
     def _log(self, call: Call, outcome: Outcome, what: str) -> None:
         if not logger.isEnabledFor(logging.DEBUG):
             return  # every call logs: skip building the line when nobody reads it
         result = outcome.status if isinstance(outcome, Response) else type(outcome).__name__
         limit = self.retry.max_retries + 1
         logger.debug("%s attempt %d/%d -> %s; %s", call.label, call.attempt, limit, result, what)
+
+
+def _stop(scope: asyncio.Timeout) -> float | None:
+    """Stop ``scope`` and return the seconds it had left (None: it had no deadline)."""
+    when = scope.when()
+    if when is None:
+        return None
+    scope.reschedule(None)
+    return when - asyncio.get_running_loop().time()
 
 
 def _smaller(a: float | None, b: float | None) -> float | None:

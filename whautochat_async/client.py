@@ -12,12 +12,13 @@ import cattrs
 from yarl import URL
 
 from ._config import Timeout, environment, resolve_api_key, resolve_base_url
+from ._limiter_registry import resolve_rate_limiter
 from ._requester import Requester
 from ._retry import RetryPolicy
 from ._transport import Transport
 from .converters import make_converter
 from .errors import ClientClosedError
-from .ratelimit import RateLimit, RateLimiter, resolve_rate_limiter
+from .ratelimit import RateLimit, RateLimiter
 from .resources import Webhooks
 
 __all__ = ["WhautoChat"]

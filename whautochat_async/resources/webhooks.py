@@ -26,7 +26,7 @@ from ..errors import (
 )
 from ..models import DeleteResult, Event, Page, Webhook, WebhookSpec
 from ..pagination import AsyncPaginator
-from ..sync import ProgressCallback, SyncKey, SyncReport, sync_webhooks
+from ..sync import ProgressCallback, SyncKey, SyncReport, WaitCallback, sync_webhooks
 
 T = TypeVar("T")
 _WEBHOOK_LIST = list[Webhook]  # named here: the class defines a method called list
@@ -145,6 +145,7 @@ class Webhooks:
         dry_run: bool = False,
         concurrency: int = 4,
         on_progress: ProgressCallback | None = None,
+        on_wait: WaitCallback | None = None,
     ) -> SyncReport:
         """Make the webhooks match ``desired``: list once, plan, write what differs.
 
@@ -163,6 +164,7 @@ class Webhooks:
             dry_run=dry_run,
             concurrency=concurrency,
             on_progress=on_progress,
+            on_wait=on_wait,
         )
 
     def _structure(self, response: protocol.Response, kind: type[T]) -> T:

@@ -1,0 +1,140 @@
+"""Bulk work at the rate limit over real sockets: queueing is not failing.
+
+The defaults pair a 60 s deadline with a 100-per-60-s limit. These tests keep that
+ratio at a small scale (a deadline as long as the limiter's window) so they run in a
+fraction of a second per window, with the same default timeout model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+
+import pytest
+
+from whautochat_async import (
+    DeadlineExceededError,
+    QueueTimeoutError,
+    RateLimit,
+    SlidingWindowRateLimiter,
+    Timeout,
+    WebhookSpec,
+    WhautoChat,
+)
+from whautochat_async.testing import FakeWhautoChat
+
+WINDOW = 0.25
+LIMIT = RateLimit(4, WINDOW)
+_numbers = itertools.count()
+
+
+@pytest.fixture
+def api_key() -> str:
+    """A key per test: the process-wide registry must not carry budgets between tests."""
+    return f"sk-queue-secret-{next(_numbers):04d}-0123456789abcdef"
+
+
+@pytest.fixture
+async def fake(api_key: str) -> AsyncIterator[FakeWhautoChat]:
+    """A server that enforces the same limit: any excess would be a 429."""
+    async with FakeWhautoChat(api_key=api_key, rate_limit=(LIMIT.requests, WINDOW)) as server:
+        yield server
+
+
+def client_for(fake: FakeWhautoChat, api_key: str, **options: object) -> WhautoChat:
+    options.setdefault("rate_limit", LIMIT)
+    options.setdefault("timeout", Timeout(deadline=WINDOW))  # the default model, scaled
+    return WhautoChat(api_key, base_url=fake.url, environ={}, **options)  # type: ignore[arg-type]
+
+
+async def create(client: WhautoChat, number: int) -> str:
+    hook = await client.webhooks.create(
+        name=f"hook-{number:03d}", server_url="https://e.com/h", events=["contact_created"]
+    )
+    return hook.name
+
+
+async def test_a_gather_of_many_creates_all_succeed_at_the_rate_limit(
+    fake: FakeWhautoChat, api_key: str
+) -> None:
+    """Four times the window's worth through gather, deadline == window: no call fails.
+
+    The previous model charged the queue to the deadline, so every call after the first
+    four waited a window or more and died with DeadlineExceededError (checked against the
+    old code: 12 of the 16 failed).
+    """
+    async with client_for(fake, api_key) as client:
+        results = await asyncio.gather(
+            *(create(client, n) for n in range(16)), return_exceptions=True
+        )
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert (fake.request_count, fake.rejected_count, len(fake.webhooks)) == (16, 0, 16)
+
+
+async def test_a_loop_of_calls_queues_without_failing(fake: FakeWhautoChat, api_key: str) -> None:
+    async with client_for(fake, api_key) as client:
+        for number in range(10):
+            await create(client, number)
+    assert (fake.request_count, fake.rejected_count) == (10, 0)
+
+
+async def test_a_sync_reports_its_waits_and_writes_everything(
+    fake: FakeWhautoChat, api_key: str
+) -> None:
+    specs = [
+        WebhookSpec(name=f"s-{n}", server_url="https://e.com/h", events=("contact_created",))
+        for n in range(12)
+    ]
+    waits: list[float] = []
+    async with client_for(fake, api_key) as client:
+        report = await client.webhooks.sync(specs, concurrency=6, on_wait=waits.append)
+    assert report.ok, report.failures
+    assert report.summary().startswith("12 created")
+    assert waits  # it had to queue: 12 writes (plus the listing) at 4 per window
+    assert all(0 <= seconds <= 3 * WINDOW for seconds in waits)
+    assert fake.rejected_count == 0
+
+
+async def test_a_number_timeout_bounds_the_queue_too_and_says_so(
+    fake: FakeWhautoChat, api_key: str
+) -> None:
+    one = SlidingWindowRateLimiter(1, 60.0)
+    async with client_for(fake, api_key, rate_limit=one, timeout=0.1) as client:
+        results = await asyncio.gather(
+            *(create(client, n) for n in range(3)), return_exceptions=True
+        )
+    assert results[0] == "hook-000"
+    errors = results[1:]
+    second, third = errors
+    assert isinstance(second, QueueTimeoutError)
+    assert isinstance(third, QueueTimeoutError)
+    assert isinstance(second, DeadlineExceededError)  # callers catching the parent still do
+    assert (second.ahead, third.ahead) == (0, 1)
+    assert second.request_sent is False
+    assert second.waited >= 0.1 - 0.02
+    assert "never left this process" in str(third)
+    assert "1 calls were ahead of it" in str(third)
+    assert "queued 0.1" in str(third)
+    assert (fake.request_count, one.in_flight, one.waiting) == (1, 0, 0)
+
+
+async def test_an_explicit_timeout_may_include_the_queue(
+    fake: FakeWhautoChat, api_key: str
+) -> None:
+    one = SlidingWindowRateLimiter(1, 60.0)
+    timeout = Timeout(deadline=0.1, include_queue=True)
+    async with client_for(fake, api_key, rate_limit=one, timeout=timeout) as client:
+        await create(client, 0)
+        with pytest.raises(QueueTimeoutError, match="waiting for the rate limiter"):
+            await create(client, 1)
+
+
+async def test_the_deadline_still_bounds_a_call_once_it_is_under_way(
+    fake: FakeWhautoChat, api_key: str
+) -> None:
+    fake.latency = 5.0
+    async with client_for(fake, api_key, timeout=Timeout(deadline=0.1)) as client:
+        with pytest.raises(DeadlineExceededError) as raised:
+            await client.webhooks.list()
+    assert not isinstance(raised.value, QueueTimeoutError)
