@@ -41,7 +41,7 @@ def test_one_limiter_per_key_and_url_and_no_key_in_sight() -> None:
     assert shared_limiter(key, url, RateLimit(100, 60.0)) is first
     assert shared_limiter(new_key(), url, RateLimit()) is not first
     assert shared_limiter(key, "https://other.example/", RateLimit()) is not first
-    assert all(key not in str(entry) for entry in registry._limiters)
+    assert all(key not in str(entry) for entry in registry._registry.limiters)
     assert key not in repr(first)
 
 
@@ -103,11 +103,11 @@ async def test_a_drained_window_lets_the_limiter_go() -> None:
 
 
 def test_hundreds_of_keys_come_and_go_and_the_registry_stays_small() -> None:
-    before = len(registry._limiters)
+    before = registry.registry_size()[0]
     for _ in range(300):
         WhautoChat(new_key(), base_url="https://many.example/", environ={})
     gc.collect()
-    assert len(registry._limiters) <= before
+    assert registry.registry_size()[0] <= before
 
 
 def test_a_process_wide_limiter_serves_two_successive_event_loops() -> None:

@@ -20,25 +20,48 @@ from .ratelimit import RateLimit, RateLimiter, SlidingWindowRateLimiter
 __all__ = ["resolve_rate_limiter", "shared_limiter"]
 
 _SALT = secrets.token_bytes(16)
-#: Sweep the busy set at least this often (seconds), and when it has doubled.
+#: Sweep the busy set at least this often (seconds), and whenever it has doubled.
 SWEEP_INTERVAL = 1.0
 _MIN_SWEEP_SIZE = 64
-
-_lock = threading.Lock()
-_limiters: weakref.WeakValueDictionary[tuple[str, str], SlidingWindowRateLimiter] = (
-    weakref.WeakValueDictionary()
-)
-_busy: set[SlidingWindowRateLimiter] = set()  # strong: limiters with state are kept
+_Key = tuple[str, str]
 
 
-class _SweepSchedule:
-    """When the next sweep is due: the busy set's size, and a time."""
+class _Registry:
+    """The limiters by key: weakly, and strongly while busy; swept now and then."""
 
-    size = _MIN_SWEEP_SIZE
-    at = 0.0
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.limiters: weakref.WeakValueDictionary[_Key, SlidingWindowRateLimiter] = (
+            weakref.WeakValueDictionary()
+        )
+        self.busy: set[SlidingWindowRateLimiter] = set()  # strong: limiters with state
+        self.most = 0  # the most limiters known at once since the last compaction
+        self.sweep_size, self.sweep_at = _MIN_SWEEP_SIZE, 0.0
+
+    def keep(self, limiter: SlidingWindowRateLimiter) -> None:
+        """The limiter has gained state: hold it until a sweep finds it idle."""
+        with self.lock:
+            self.busy.add(limiter)
+
+    def maybe_sweep(self) -> None:
+        """Sweep (under the lock) if the busy set has doubled or a second has passed."""
+        now = time.monotonic()
+        if len(self.busy) >= self.sweep_size or now >= self.sweep_at:
+            self.sweep()
+            # Doubling keeps the sweeps' cost amortised O(1) per client, however many are busy.
+            self.sweep_size = max(2 * len(self.busy), _MIN_SWEEP_SIZE)
+            self.sweep_at = now + SWEEP_INTERVAL
+
+    def sweep(self) -> None:
+        """Let go of the busy limiters that are idle (under the lock)."""
+        # New containers, not deletions: a dict or set never shrinks as entries leave it.
+        self.busy = {limiter for limiter in self.busy if not limiter._idle()}
+        if len(self.limiters) * 4 < self.most:
+            self.limiters = weakref.WeakValueDictionary(self.limiters.items())
+            self.most = len(self.limiters)
 
 
-_next_sweep = _SweepSchedule()
+_registry = _Registry()
 
 
 def shared_limiter(api_key: str, base_url: str, limit: RateLimit) -> SlidingWindowRateLimiter:
@@ -48,12 +71,14 @@ def shared_limiter(api_key: str, base_url: str, limit: RateLimit) -> SlidingWind
         ConfigurationError: the key already has a limiter with a different RateLimit.
     """
     key = (hashlib.sha256(_SALT + api_key.encode()).hexdigest(), base_url)
-    with _lock:
-        _maybe_sweep()
-        limiter = _limiters.get(key)
+    with _registry.lock:
+        _registry.maybe_sweep()
+        limiter = _registry.limiters.get(key)
         if limiter is None:
-            limiter = _limiters[key] = SlidingWindowRateLimiter(limit.requests, limit.per)
-            limiter._on_busy = _keep
+            limiter = SlidingWindowRateLimiter(limit.requests, limit.per)
+            limiter._on_busy = _registry.keep
+            _registry.limiters[key] = limiter
+            _registry.most = max(_registry.most, len(_registry.limiters))
         elif (limiter.requests, limiter.per) != (limit.requests, limit.per):
             raise ConfigurationError(
                 f"this API key and base URL {base_url!r} already have a rate limit of "
@@ -64,36 +89,16 @@ def shared_limiter(api_key: str, base_url: str, limit: RateLimit) -> SlidingWind
         return limiter
 
 
-def _keep(limiter: SlidingWindowRateLimiter) -> None:
-    """The limiter has gained state: hold it until a sweep finds it idle."""
-    with _lock:
-        _busy.add(limiter)
-
-
-def _maybe_sweep() -> None:
-    """Sweep (under the lock) when the busy set has doubled or a second has passed."""
-    now = time.monotonic()
-    if len(_busy) >= _next_sweep.size or now >= _next_sweep.at:
-        _sweep_locked()
-        # Doubling keeps the sweeps' cost amortised O(1) per client, whatever is busy.
-        _next_sweep.size = max(2 * len(_busy), _MIN_SWEEP_SIZE)
-        _next_sweep.at = now + SWEEP_INTERVAL
-
-
 def forget_idle() -> None:
-    """Stop holding the busy limiters that have become idle (the sweep, on demand)."""
-    with _lock:
-        _sweep_locked()
-
-
-def _sweep_locked() -> None:
-    _busy.difference_update([limiter for limiter in _busy if limiter._idle()])
+    """Let go of the busy limiters that have become idle now (the sweep, on demand)."""
+    with _registry.lock:
+        _registry.sweep()
 
 
 def registry_size() -> tuple[int, int]:
     """How many limiters the registry knows, and how many it holds because they are busy."""
-    with _lock:
-        return len(_limiters), len(_busy)
+    with _registry.lock:
+        return len(_registry.limiters), len(_registry.busy)
 
 
 def resolve_rate_limiter(
