@@ -15,6 +15,7 @@ import pytest
 
 from whautochat_async import (
     DeadlineExceededError,
+    InvalidInputError,
     QueueTimeoutError,
     RateLimit,
     SlidingWindowRateLimiter,
@@ -138,3 +139,8 @@ async def test_the_deadline_still_bounds_a_call_once_it_is_under_way(
         with pytest.raises(DeadlineExceededError) as raised:
             await client.webhooks.list()
     assert not isinstance(raised.value, QueueTimeoutError)
+
+
+async def test_on_wait_must_be_callable(client: WhautoChat) -> None:
+    with pytest.raises(InvalidInputError, match="on_wait must be callable"):
+        await client.webhooks.sync([], on_wait=3)  # type: ignore[arg-type]

@@ -277,3 +277,20 @@ async def test_a_user_limiter_only_needs_the_three_methods() -> None:
     client = WhautoChat(KEY, base_url="http://127.0.0.1:9", rate_limit=counting, environ={})
     assert client.rate_limiter is counting
     await client.close()
+
+
+async def test_a_failing_listener_is_logged_and_the_call_still_queues(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    vt = VirtualTime()
+    limiter = limiter_on(vt, requests=1, per=10.0)
+    await fill(limiter, vt)
+
+    def broken(wait: LimiterWait) -> None:
+        raise ValueError("display broke")
+
+    with on_limiter_wait(broken):
+        waiter = asyncio.ensure_future(limiter.acquire())
+    await vt.run(waiter)
+    assert "wait listener failed" in caplog.text
+    assert (limiter.in_flight, limiter.waiting) == (1, 0)
