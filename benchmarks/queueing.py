@@ -2,9 +2,9 @@
 
 * 8a — 600 creates through one ``gather`` at ``RateLimit(50, 1.0)`` against the fake, the
   default timeout model: wall time against the ideal (11 windows: 12 rounds of 50, each
-  slot held until a window after its request finished), the client's CPU while waiting
-  (the limited run's CPU minus that of the same calls unlimited) and the worst
-  displacement of a grant from arrival order.
+  slot held until a window after its request finished), the client's CPU over the whole
+  run as a share of its wall time (an upper bound of its CPU while waiting: the HTTP work
+  is in it) and the worst displacement of a grant from arrival order.
 * 8b — 50,000 distinct keys through the registry, as each client's construction does,
   each used for one request (acquire, release) and dropped: traced memory above the
   baseline once their windows have drained.
@@ -84,11 +84,11 @@ async def crowd_scenario(settings: Settings, server: ServerProcess) -> Result:
     async with WhautoChat(API_KEY, base_url=server.url, rate_limit=recording, environ={}) as c:
         wall, cpu = await _timed(c, count)
     ideal = (-(-count // limit.requests) - 1) * limit.per
-    waiting_cpu = max(cpu - free_cpu, 0.0) / wall
+    run_cpu = cpu / wall  # the pass figure: it bounds the CPU spent waiting from above
     displacement = max(abs(at - granted) for at, granted in enumerate(recording.granted))
     passed = (
         wall <= ideal * (1 + WALL_SLACK)
-        and waiting_cpu <= CPU_TARGET
+        and run_cpu <= CPU_TARGET
         and displacement <= DISPLACEMENT_TARGET
     )
     return Result(
@@ -97,14 +97,14 @@ async def crowd_scenario(settings: Settings, server: ServerProcess) -> Result:
         baseline=f"ideal {ideal:.2f} s",
         target=f"wall ≤ ideal +{WALL_SLACK:.0%}, CPU ≤ {CPU_TARGET:.0%}, "
         f"displacement ≤ {DISPLACEMENT_TARGET}",
-        measured=f"{wall / ideal:.3f}x ideal, CPU {waiting_cpu:.1%}, displacement {displacement}",
+        measured=f"{wall / ideal:.3f}x ideal, CPU {run_cpu:.1%}, displacement {displacement}",
         passed=passed,
         details=[
             f"wall {wall:.3f} s against the ideal {ideal:.2f} s; not one call failed "
             "(default timeout model: a call's deadline stands still while it queues)",
-            f"client CPU {cpu:.3f} s in the limited run, {free_cpu:.3f} s for the same "
-            f"{count} calls unlimited ({free_wall:.2f} s): {cpu - free_cpu:.3f} s spent "
-            f"while waiting, {waiting_cpu:.2%} of one core",
+            f"client CPU {cpu:.3f} s over the {wall:.2f} s run, HTTP included: {run_cpu:.2%} "
+            f"of one core; the same {count} calls unlimited took {free_cpu:.3f} s CPU "
+            f"({free_wall:.2f} s), so waiting cost about {max(cpu - free_cpu, 0.0):.3f} s",
             f"grants in arrival order but for at most {displacement} positions "
             f"({len(recording.granted)} grants recorded)",
         ],
@@ -154,6 +154,9 @@ async def registry_scenario(settings: Settings) -> Result:
             "drained and one more client was made (its construction sweeps the registry); "
             f"peak {(peak - baseline) / 1e6:.1f} MB while they were in use; "
             f"{registry_size()[0]} limiters left in the registry",
+            "each key goes through shared_limiter(), the call a client's construction makes "
+            "(a whole WhautoChat costs milliseconds here, most of it building its converter; "
+            "tests/test_limiter_registry.py drops real clients)",
             f"{count:,} keys in {elapsed:.2f} s, each one acquire and release at "
             f"{limit.requests} per {limit.per:g} s; known / held busy at the end of the "
             f"loop: {busy_at_end[0]} / {busy_at_end[1]} (held until their window drains)",
