@@ -144,3 +144,32 @@ async def test_the_deadline_still_bounds_a_call_once_it_is_under_way(
 async def test_on_wait_must_be_callable(client: WhautoChat) -> None:
     with pytest.raises(InvalidInputError, match="on_wait must be callable"):
         await client.webhooks.sync([], on_wait=3)  # type: ignore[arg-type]
+
+
+async def test_a_crowd_reaches_the_server_in_the_order_it_asked(
+    fake: FakeWhautoChat, api_key: str
+) -> None:
+    """One slot at a time: each create is sent only after the previous one finished.
+
+    The previous limiter woke every waiter to race for a freed slot (checked against the
+    old code: the server saw hook-000, hook-011, hook-018, ...).
+    """
+    one_at_a_time = SlidingWindowRateLimiter(1, 0.01)
+    async with client_for(fake, api_key, rate_limit=one_at_a_time) as client:
+        await asyncio.gather(*(create(client, n) for n in range(20)))
+    assert [hook["name"] for hook in fake.webhooks] == [f"hook-{n:03d}" for n in range(20)]
+
+
+async def test_a_call_cancelled_in_the_queue_gives_its_place_up(
+    fake: FakeWhautoChat, api_key: str
+) -> None:
+    limiter = SlidingWindowRateLimiter(1, 0.01)
+    async with client_for(fake, api_key, rate_limit=limiter) as client:
+        tasks = [asyncio.ensure_future(create(client, n)) for n in range(4)]
+        await asyncio.sleep(0)  # every call has queued or been granted
+        assert limiter.waiting == 3
+        tasks[1].cancel()
+        done = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(done[1], asyncio.CancelledError)
+    assert [hook["name"] for hook in fake.webhooks] == ["hook-000", "hook-002", "hook-003"]
+    assert (limiter.in_flight, limiter.waiting, fake.request_count) == (0, 0, 3)
