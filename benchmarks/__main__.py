@@ -14,6 +14,7 @@ from .limiter import limiter_fleet_scenario, limiter_overhead_scenario
 from .listing import floor_scenario, prefetch_scenario
 from .memory import memory_scenario
 from .profiling import profile_listing
+from .queueing import crowd_scenario, registry_scenario
 from .report import load_text, render
 from .requests_spent import capped_listing_scenario, sync_scenario
 from .structuring import structure_scenario
@@ -36,6 +37,8 @@ SCENARIOS: dict[str, Scenario] = {
     "6b": lambda settings, _: sync_scenario(settings),
     "7a": lambda settings, _: limiter_overhead_scenario(settings),
     "7b": lambda settings, _: limiter_fleet_scenario(settings),
+    "8a": crowd_scenario,
+    "8b": lambda settings, _: registry_scenario(settings),
 }
 
 

@@ -62,9 +62,16 @@ def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
-def test_a_number_timeout_bounds_the_whole_call() -> None:
-    assert Timeout.of(5) == Timeout(deadline=5, attempt=5, connect=5)
+def test_a_number_timeout_bounds_the_whole_call_queue_included() -> None:
+    assert Timeout.of(5) == Timeout(deadline=5, attempt=5, connect=5, include_queue=True)
     assert Timeout.of(None) == Timeout(deadline=None, attempt=None, connect=None)
+    assert Timeout().include_queue is False  # the default: queueing is not failing
+
+
+@pytest.mark.parametrize("bad", [1, "yes", None])
+def test_include_queue_is_a_bool(bad: object) -> None:
+    with pytest.raises(ConfigurationError, match="include_queue"):
+        Timeout(include_queue=bad)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("bad", [0, -1, "3", True])

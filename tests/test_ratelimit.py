@@ -1,4 +1,4 @@
-"""The client-side rate limiter: exactness, cancellation, pause, sharing and the registry."""
+"""The in-process limiter: exactness, FIFO order, one wake per slot, cancellation, pause."""
 
 from __future__ import annotations
 
@@ -9,15 +9,8 @@ import time
 
 import pytest
 
-from whautochat_async import (
-    ConfigurationError,
-    RateLimit,
-    RateLimiter,
-    SlidingWindowRateLimiter,
-    WhautoChat,
-)
-from whautochat_async import ratelimit as module
-from whautochat_async.ratelimit import resolve_rate_limiter, shared_limiter
+from whautochat_async import RateLimiter, SlidingWindowRateLimiter, WhautoChat
+from whautochat_async.ratelimit import LimiterWait, on_limiter_wait
 
 from .virtual_time import VirtualTime
 
@@ -28,13 +21,26 @@ def limiter_on(vt: VirtualTime, requests: int = 3, per: float = 10.0) -> Sliding
     return SlidingWindowRateLimiter(requests, per, clock=vt.clock, sleep=vt.sleep)
 
 
+async def fill(limiter: SlidingWindowRateLimiter, vt: VirtualTime) -> None:
+    """Take every slot, finishing one a second (at 101, 102, ...)."""
+    for _ in range(limiter.requests):
+        await limiter.acquire()
+        vt.now += 1.0
+        limiter.release(sent=True)
+
+
+def queue(limiter: SlidingWindowRateLimiter, order: list[int], count: int) -> list[asyncio.Task]:
+    async def take(number: int) -> None:
+        await limiter.acquire()
+        order.append(number)
+
+    return [asyncio.ensure_future(take(number)) for number in range(count)]
+
+
 async def test_grants_up_to_the_limit_then_waits_until_a_finished_request_ages_out() -> None:
     vt = VirtualTime()
     limiter = limiter_on(vt)
-    for _ in range(3):
-        await limiter.acquire()
-        vt.now += 1.0
-        limiter.release(sent=True)  # finished at 101, 102, 103
+    await fill(limiter, vt)
     assert limiter.used == 3
     await vt.run(limiter.acquire())
     assert vt.now == 111.0  # the first finished at 101, + per
@@ -42,33 +48,129 @@ async def test_grants_up_to_the_limit_then_waits_until_a_finished_request_ages_o
     assert (limiter.used, limiter.in_flight) == (3, 1)
 
 
-async def test_requests_in_flight_hold_their_slot_until_released() -> None:
+async def test_with_every_slot_in_flight_the_queue_sleeps_on_no_timer() -> None:
+    """The old limiter polled every per/requests; now only a release wakes the first."""
     vt = VirtualTime()
     limiter = limiter_on(vt, requests=2, per=10.0)
     await limiter.acquire()
     await limiter.acquire()
     waiter = asyncio.ensure_future(limiter.acquire())
     await vt.settle()
-    await vt.advance()  # polls every per / requests while everything is in flight
-    assert vt.slept[:2] == [5.0, 5.0]
-    assert not waiter.done()
+    assert vt.slept == []
+    assert not await vt.advance()  # nothing to fire: no polling
     limiter.release(sent=False)  # never sent: the slot comes back at once
     await vt.run(waiter)
-    assert limiter.in_flight == 2
+    assert (limiter.in_flight, vt.now) == (2, 100.0)
 
 
-async def test_a_cancelled_waiter_takes_nothing() -> None:
+async def test_a_sent_release_tells_the_first_waiter_when_its_slot_frees() -> None:
     vt = VirtualTime()
-    limiter = limiter_on(vt, requests=1)
+    limiter = limiter_on(vt, requests=1, per=10.0)
     await limiter.acquire()
     waiter = asyncio.ensure_future(limiter.acquire())
     await vt.settle()
-    waiter.cancel()
+    vt.now += 2.0
+    limiter.release(sent=True)  # finished at 102: the slot frees at 112
+    await vt.run(waiter)
+    assert vt.now == 112.0
+
+
+async def test_waiters_are_served_in_arrival_order_with_one_timer_at_a_time() -> None:
+    vt = VirtualTime()
+    limiter = limiter_on(vt, requests=3, per=1.0)
+    sleeping = {"now": 0, "most": 0, "timers": 0}
+    original_sleep = vt.sleep
+
+    async def counting_sleep(seconds: float) -> None:
+        sleeping["now"] += 1
+        sleeping["timers"] += 1
+        sleeping["most"] = max(sleeping["most"], sleeping["now"])
+        try:
+            await original_sleep(seconds)
+        finally:
+            sleeping["now"] -= 1
+
+    limiter._sleep = counting_sleep
+    order: list[int] = []
+    rng = random.Random(7)
+
+    async def take(number: int) -> None:
+        await limiter.acquire()
+        order.append(number)
+        await original_sleep(rng.choice([0.0, 0.2, 0.7]))
+        limiter.release(sent=True)
+
+    await vt.run(*(take(number) for number in range(60)))
+    assert order == list(range(60))
+    assert sleeping["most"] == 1  # only the first in line waits on the clock
+    assert sleeping["timers"] <= 60  # at most one timer per grant: no polling
+
+
+async def test_a_crowd_arriving_while_slots_free_still_queues_behind_the_waiters() -> None:
+    vt = VirtualTime()
+    limiter = limiter_on(vt, requests=2, per=5.0)
+    await fill(limiter, vt)
+    order: list[int] = []
+    first = queue(limiter, order, 3)
+    await vt.settle()
+    vt.now = 200.0  # the window has drained, but nobody has run yet
+    late = asyncio.ensure_future(limiter.acquire())
+    await vt.settle()
+    assert limiter.waiting == 4  # it saw free slots, yet queued behind the others
+    await vt.advance()  # the first waiter's timer
+    assert order == [0, 1]  # the two slots went to the first in line, not the latecomer
+    assert not late.done()
+    limiter.release(sent=False)
+    limiter.release(sent=False)
+    await vt.run(*first, late)
+    assert order == [0, 1, 2]
+
+
+async def test_a_cancelled_waiter_gives_up_its_place_and_takes_nothing() -> None:
+    vt = VirtualTime()
+    limiter = limiter_on(vt, requests=1)
+    await limiter.acquire()
+    order: list[int] = []
+    tasks = queue(limiter, order, 3)
+    await vt.settle()
+    tasks[1].cancel()
     with pytest.raises(asyncio.CancelledError):
-        await waiter
-    assert (limiter.used, limiter.in_flight) == (1, 1)
-    limiter.release(sent=True)
-    assert limiter.used == 1
+        await tasks[1]
+    assert (limiter.waiting, limiter.used, limiter.in_flight) == (2, 1, 1)
+    limiter.release(sent=False)
+    await vt.settle()
+    assert order == [0]
+    limiter.release(sent=False)
+    await vt.run(tasks[2])
+    assert order == [0, 2]
+    assert (limiter.waiting, limiter.in_flight) == (0, 1)
+
+
+async def test_cancelling_the_first_waiter_after_its_wake_passes_the_slot_on() -> None:
+    """Woken by a freed slot, then cancelled before it ran: the next one gets the slot."""
+    vt = VirtualTime()
+    limiter = limiter_on(vt, requests=1)
+    await limiter.acquire()
+    order: list[int] = []
+    tasks = queue(limiter, order, 2)
+    await vt.settle()
+    limiter.release(sent=False)  # wakes task 0 ...
+    tasks[0].cancel()  # ... which is cancelled before it can take the slot
+    await vt.run(tasks[1])
+    assert order == [1]
+    assert (limiter.in_flight, limiter.waiting, tasks[0].cancelled()) == (1, 0, True)
+
+
+async def test_cancelling_the_first_waiter_while_it_waits_on_the_clock() -> None:
+    vt = VirtualTime()
+    limiter = limiter_on(vt, requests=1, per=10.0)
+    await fill(limiter, vt)  # finished at 101: frees at 111
+    order: list[int] = []
+    tasks = queue(limiter, order, 2)
+    await vt.settle()
+    tasks[0].cancel()
+    await vt.run(tasks[1])
+    assert (order, vt.now) == ([1], 111.0)
 
 
 async def test_pause_holds_everyone_and_never_shortens() -> None:
@@ -107,17 +209,41 @@ async def test_no_server_window_ever_sees_more_than_the_limit(seed: int) -> None
         assert sum(moment - 1.0 < t <= moment for t in seen_by_server) <= 5
 
 
+async def test_a_queued_call_tells_the_listeners_its_estimated_wait() -> None:
+    vt = VirtualTime()
+    limiter = limiter_on(vt, requests=2, per=10.0)
+    await fill(limiter, vt)  # finished at 101 and 102: frees at 111 and 112
+    heard: list[LimiterWait] = []
+    with on_limiter_wait(heard.append):
+        tasks = [asyncio.ensure_future(limiter.acquire()) for _ in range(3)]
+    await vt.settle()
+    assert heard == [LimiterWait(9.0, 0), LimiterWait(10.0, 1), LimiterWait(19.0, 2)]
+    await vt.run(tasks[0], tasks[1])
+    limiter.release(sent=False)
+    await vt.run(tasks[2])
+    assert len(heard) == 3  # told once, when it queued
+
+
+async def test_a_free_slot_tells_nobody() -> None:
+    heard: list[LimiterWait] = []
+    with on_limiter_wait(heard.append):
+        await SlidingWindowRateLimiter(1, 1.0).acquire()
+    assert heard == []
+
+
 def test_one_limiter_serves_several_event_loops_and_threads() -> None:
     limiter = SlidingWindowRateLimiter(2, 0.05)
     grants: list[float] = []
     lock = threading.Lock()
 
     async def use() -> None:
-        for _ in range(3):
+        async def one() -> None:
             await limiter.acquire()
             with lock:
                 grants.append(time.monotonic())
             limiter.release(sent=True)
+
+        await asyncio.gather(*(one() for _ in range(3)))  # some of them queue
 
     threads = [threading.Thread(target=asyncio.run, args=(use(),)) for _ in range(2)]
     for thread in threads:
@@ -125,49 +251,11 @@ def test_one_limiter_serves_several_event_loops_and_threads() -> None:
     for thread in threads:
         thread.join()
     asyncio.run(use())  # and once more in yet another loop
+    asyncio.run(use())  # and another: nothing is bound to a finished loop
     grants.sort()
-    assert len(grants) == 9
+    assert len(grants) == 12
     for index in range(2, len(grants)):  # any 3 grants span at least `per`
         assert grants[index] - grants[index - 2] >= 0.05 - 1e-3
-
-
-# -- configuration and the registry -------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("requests", "per"), [(0, 1.0), (1.5, 1.0), (True, 1.0), (1, 0), (1, -1.0), (1, "60")]
-)
-def test_rate_limit_rejects_bad_values(requests: object, per: object) -> None:
-    with pytest.raises(ConfigurationError):
-        RateLimit(requests, per)  # type: ignore[arg-type]
-
-
-def test_the_registry_shares_one_limiter_per_key_url_and_limit() -> None:
-    url = "https://registry.example/"
-    first = shared_limiter(KEY, url, RateLimit())
-    assert shared_limiter(KEY, url, RateLimit(100, 60.0)) is first
-    assert shared_limiter(KEY + "x", url, RateLimit()) is not first
-    assert shared_limiter(KEY, "https://other.example/", RateLimit()) is not first
-    assert shared_limiter(KEY, url, RateLimit(1000, 60.0)) is not first
-    assert all(KEY not in str(key) for key in module._registry)
-    assert KEY not in repr(first)
-
-
-def test_clients_made_per_request_share_the_budget() -> None:
-    url = "https://per-request.example"
-    clients = [WhautoChat(KEY, base_url=url, environ={}) for _ in range(3)]
-    limiters = {id(client.rate_limiter) for client in clients}
-    assert len(limiters) == 1
-    assert WhautoChat(KEY, base_url=url, rate_limit=None, environ={}).rate_limiter is None
-
-
-def test_resolve_rate_limiter_options() -> None:
-    mine = SlidingWindowRateLimiter(1, 1.0)
-    assert resolve_rate_limiter(mine, api_key=KEY, base_url="u") is mine
-    assert resolve_rate_limiter(None, api_key=KEY, base_url="u") is None
-    assert isinstance(mine, RateLimiter)
-    with pytest.raises(ConfigurationError, match="rate_limit must be"):
-        resolve_rate_limiter(100, api_key=KEY, base_url="u")  # type: ignore[arg-type]
 
 
 async def test_a_user_limiter_only_needs_the_three_methods() -> None:
@@ -185,6 +273,24 @@ async def test_a_user_limiter_only_needs_the_three_methods() -> None:
             self.calls.append(f"pause {seconds}")
 
     counting = Counting()
+    assert isinstance(counting, RateLimiter)
     client = WhautoChat(KEY, base_url="http://127.0.0.1:9", rate_limit=counting, environ={})
     assert client.rate_limiter is counting
     await client.close()
+
+
+async def test_a_failing_listener_is_logged_and_the_call_still_queues(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    vt = VirtualTime()
+    limiter = limiter_on(vt, requests=1, per=10.0)
+    await fill(limiter, vt)
+
+    def broken(wait: LimiterWait) -> None:
+        raise ValueError("display broke")
+
+    with on_limiter_wait(broken):
+        waiter = asyncio.ensure_future(limiter.acquire())
+    await vt.run(waiter)
+    assert "wait listener failed" in caplog.text
+    assert (limiter.in_flight, limiter.waiting) == (1, 0)

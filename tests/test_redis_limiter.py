@@ -261,7 +261,10 @@ async def test_limiters_for_the_same_key_and_url_share_keys_and_others_do_not(
     same = [
         limiter(redis_server, api_key, base_url="https://api.whauto.chat"),
         limiter(redis_server, api_key, base_url="https://api.whauto.chat/"),
-        limiter_from_env({"WHAUTOCHAT_REDIS_URL": redis_server.url, "WHAUTOCHAT_API_KEY": api_key}),
+        limiter_from_env(  # one key, one limit: its in-process fallback is the same budget
+            {"WHAUTOCHAT_REDIS_URL": redis_server.url, "WHAUTOCHAT_API_KEY": api_key},
+            limit=RateLimit(3, 0.3),
+        ),
     ]
     other_key = limiter(redis_server, api_key + "x")
     other_host = limiter(redis_server, api_key, base_url="https://eu.whauto.chat")
@@ -281,7 +284,7 @@ async def test_limiter_from_env(redis_server: RedisServer, api_key: str) -> None
     assert shared is not None
     assert (shared.on_redis_error, shared.limit) == ("fail_open", RateLimit(7, 2.0))
     await shared.aclose()
-    explicit = limiter_from_env(env, on_redis_error="fail_closed")
+    explicit = limiter_from_env(env, on_redis_error="fail_closed", limit=RateLimit(7, 2.0))
     assert explicit is not None
     assert explicit.on_redis_error == "fail_closed"
     await explicit.aclose()

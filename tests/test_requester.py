@@ -190,11 +190,23 @@ async def test_no_time_left_before_an_attempt_is_a_deadline_error() -> None:
     vt = VirtualTime()
     limiter = SlidingWindowRateLimiter(10, 60.0, clock=vt.clock, sleep=vt.sleep)
     await limiter.pause(5.0)  # the limiter eats the whole deadline
-    send = requester(ScriptedTransport(), vt, timeout=Timeout(deadline=3.0), limiter=limiter).send
+    timeout = Timeout(deadline=3.0, include_queue=True)
+    send = requester(ScriptedTransport(), vt, timeout=timeout, limiter=limiter).send
     with pytest.raises(DeadlineExceededError) as caught:
         await vt.run(send(POST))
     assert caught.value.request_sent is False
     assert (limiter.used, limiter.in_flight) == (0, 0)  # its slot was given back
+
+
+async def test_by_default_the_deadline_stands_still_while_the_call_queues() -> None:
+    vt = VirtualTime()
+    limiter = SlidingWindowRateLimiter(10, 60.0, clock=vt.clock, sleep=vt.sleep)
+    await limiter.pause(5.0)  # longer than the deadline: queued, not charged
+    transport = ScriptedTransport(ok(201))
+    send = requester(transport, vt, timeout=Timeout(deadline=3.0), limiter=limiter).send
+    response = (await vt.run(send(POST)))[0]
+    assert response.status == 201
+    assert transport.timeouts == [3.0]  # the whole deadline was left once it was granted
 
 
 async def test_the_limiter_counts_each_attempt_and_refunds_unsent_ones() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import attrs
 from yarl import URL
 
-from ._validation import number_option
+from ._validation import bool_option, number_option
 from .errors import ConfigurationError
 
 API_KEY_ENV = "WHAUTOCHAT_API_KEY"
@@ -28,22 +28,28 @@ class Timeout:
     HTTP attempt; ``connect`` bounds opening a connection. Each attempt gets
     ``min(attempt, time left)``, and a retry whose wait would end past the deadline is not
     made: the last error is raised at once instead.
+
+    ``include_queue``: whether time queued for a slot of the client's own rate limiter
+    counts toward ``deadline``. Off by default, so bulk work queues as long as it must
+    and each call's deadline runs only while it is under way; a plain number
+    (``timeout=5``) turns it on, bounding the latency queue included.
     """
 
     deadline: float | None = attrs.field(default=60.0, validator=_SECONDS)
     attempt: float | None = attrs.field(default=30.0, validator=_SECONDS)
     connect: float | None = attrs.field(default=10.0, validator=_SECONDS)
+    include_queue: bool = attrs.field(default=False, validator=bool_option)
 
     @classmethod
     def of(cls, value: Timeout | float | None) -> Timeout:
-        """A Timeout from a number: that many seconds for the whole call, retries included."""
+        """A Timeout from a number: that many seconds for the whole call, queue included."""
         if isinstance(value, Timeout):
             return value
         if value is None:
             return cls(deadline=None, attempt=None, connect=None)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigurationError(f"timeout must be a number, a Timeout or None, got {value!r}")
-        return cls(deadline=value, attempt=value, connect=min(value, 10.0))
+        return cls(deadline=value, attempt=value, connect=min(value, 10.0), include_queue=True)
 
 
 def resolve_api_key(api_key: str | None, environ: Mapping[str, str]) -> str:

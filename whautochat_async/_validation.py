@@ -67,6 +67,12 @@ def number_option(*, positive: bool, finite: bool, optional: bool = False) -> Va
     return validate
 
 
+def bool_option(instance: Any, attribute: Any, value: Any) -> None:
+    """An attrs validator: exactly True or False, else ConfigurationError naming the field."""
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{attribute.name} must be True or False, got {value!r}")
+
+
 def check_name(name: Any) -> str:
     """A non-blank string."""
     if not isinstance(name, str) or not name.strip():

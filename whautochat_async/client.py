@@ -15,9 +15,10 @@ from ._config import Timeout, environment, resolve_api_key, resolve_base_url
 from ._http.requester import Requester
 from ._http.retry import RetryPolicy
 from ._http.transport import Transport
+from ._limiter_registry import resolve_rate_limiter
 from .converters import make_converter
 from .errors import ClientClosedError
-from .ratelimit import RateLimit, RateLimiter, resolve_rate_limiter
+from .ratelimit import RateLimit, RateLimiter
 from .resources import Webhooks
 
 __all__ = ["WhautoChat"]

@@ -9,6 +9,7 @@
     ├── APIConnectionError            the request failed on the network
     │   ├── APITimeoutError           (also TimeoutError) an attempt or the deadline ran out
     │   │   └── DeadlineExceededError the call's overall deadline ran out
+    │   │       └── QueueTimeoutError  ... while queued for the rate limiter: never sent
     │   └── TooManyRedirectsError     more than 10 redirects (never retried)
     ├── UnknownOutcomeError           a write failed ambiguously: it may or may not have happened
     ├── APIStatusError                the server answered with a non-2xx status
@@ -55,6 +56,7 @@ __all__ = [
     "OperationFailedError",
     "PaginationError",
     "PermissionDeniedError",
+    "QueueTimeoutError",
     "RateLimitError",
     "RateLimiterUnavailableError",
     "ResponseValidationError",
@@ -113,6 +115,21 @@ class APITimeoutError(APIConnectionError, TimeoutError):
 
 class DeadlineExceededError(APITimeoutError):
     """The call's overall deadline, retries and waits included, ran out."""
+
+
+class QueueTimeoutError(DeadlineExceededError):
+    """The deadline ran out while the call was queued for the client's rate limiter.
+
+    That attempt never left the process. ``waited``: seconds it queued; ``ahead``: how
+    many calls were queued before it (``None`` if the limiter does not say).
+    """
+
+    def __init__(
+        self, message: str, *, method: str, url: str, waited: float, ahead: int | None
+    ) -> None:
+        super().__init__(message, method=method, url=url, request_sent=False)
+        self.waited = waited
+        self.ahead = ahead
 
 
 class TooManyRedirectsError(APIConnectionError):

@@ -11,21 +11,21 @@ deadline. A failed write is recorded in its outcome and the others go on. Cancel
 sync cancels the writes in flight and waits for them: no task outlives it. A sync that
 changes k of N webhooks costs the listing's pages plus k writes (plus any retries).
 
-Each write is one client call, and a call's deadline includes its wait for the rate
-limiter: keep the deadline at least as long as the limiter's window (the defaults, 60 s
-and 100 requests per 60 s, are fine). With a shorter one, writes of a big sync that wait
-too long fail with DeadlineExceededError having sent nothing; the sync is declarative, so
-running it again finishes the job.
+Each write is one client call. With the default timeout its wait for the rate limiter
+is not charged to its deadline, so a sync of any size queues and finishes at the rate
+limit; ``on_wait(seconds)`` hears each time a call has to queue, with the estimated wait.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol, Unpack
 
 import attrs
 
+from ._limiter_wait import on_limiter_wait
 from ._sync_checks import SyncKey, check_specs
 from ._sync_plan import SyncAction, SyncOutcome, plan_sync
 from ._validation import check_positive_int
@@ -39,6 +39,7 @@ __all__ = [
     "SyncOutcome",
     "SyncReport",
     "SyncTarget",
+    "WaitCallback",
     "WebhookWriter",
     "apply_plan",
     "plan_sync",
@@ -48,6 +49,8 @@ __all__ = [
 
 #: ``on_progress(done, total, outcome)``: called after each write, failed or not.
 ProgressCallback = Callable[[int, int, SyncOutcome], None]
+#: ``on_wait(seconds)``: a call has to queue about ``seconds`` for the rate limiter.
+WaitCallback = Callable[[float], None]
 
 
 class WebhookWriter(Protocol):
@@ -124,6 +127,7 @@ async def sync_webhooks(
     dry_run: bool = False,
     concurrency: int = 4,
     on_progress: ProgressCallback | None = None,
+    on_wait: WaitCallback | None = None,
 ) -> SyncReport:
     """Check ``desired``, list the webhooks once, plan, then apply (unless ``dry_run``).
 
@@ -131,11 +135,14 @@ async def sync_webhooks(
         InvalidInputError: a spec or an option is invalid (before any request).
         SyncError: a key is ambiguous (before any write).
     """
-    _check_options(concurrency, on_progress)
-    plan = await plan_webhooks(webhooks, desired, key=key, prune=prune)
+    _check_options(concurrency, on_progress, on_wait)
+    with _waits_reported(on_wait):
+        plan = await plan_webhooks(webhooks, desired, key=key, prune=prune)
     if dry_run:
         return SyncReport(outcomes=plan, dry_run=True)
-    return await apply_plan(webhooks, plan, concurrency=concurrency, on_progress=on_progress)
+    return await apply_plan(
+        webhooks, plan, concurrency=concurrency, on_progress=on_progress, on_wait=on_wait
+    )
 
 
 async def plan_webhooks(
@@ -163,9 +170,10 @@ async def apply_plan(
     *,
     concurrency: int = 4,
     on_progress: ProgressCallback | None = None,
+    on_wait: WaitCallback | None = None,
 ) -> SyncReport:
     """Carry out the writes of ``plan``, at most ``concurrency`` at a time."""
-    _check_options(concurrency, on_progress)
+    _check_options(concurrency, on_progress, on_wait)
     outcomes = list(plan)
     writes = [index for index, outcome in enumerate(outcomes) if outcome.is_write]
     total = len(writes)
@@ -181,9 +189,10 @@ async def apply_plan(
                 on_progress(done, total, outcomes[index])
 
     try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(concurrency, total)):
-                group.create_task(worker())
+        with _waits_reported(on_wait):  # the workers inherit it
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(concurrency, total)):
+                    group.create_task(worker())
     except BaseExceptionGroup as grouped:
         # Writes never raise here (their errors are recorded): only on_progress can.
         raise grouped.exceptions[0] from None
@@ -213,7 +222,15 @@ async def _write(webhooks: WebhookWriter, outcome: SyncOutcome) -> Webhook | Non
     raise InvalidInputError(f"cannot apply {outcome.action.value} without its webhook or spec")
 
 
-def _check_options(concurrency: Any, on_progress: Any) -> None:
+def _waits_reported(on_wait: WaitCallback | None) -> AbstractContextManager[None]:
+    """Pass the limiter's waits of the calls made in this context to ``on_wait``."""
+    if on_wait is None:
+        return nullcontext()
+    return on_limiter_wait(lambda wait: on_wait(wait.seconds))
+
+
+def _check_options(concurrency: Any, on_progress: Any, on_wait: Any = None) -> None:
     check_positive_int("concurrency", concurrency)
-    if on_progress is not None and not callable(on_progress):
-        raise InvalidInputError(f"on_progress must be callable, got {on_progress!r}")
+    for name, callback in (("on_progress", on_progress), ("on_wait", on_wait)):
+        if callback is not None and not callable(callback):
+            raise InvalidInputError(f"{name} must be callable, got {callback!r}")

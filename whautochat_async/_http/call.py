@@ -6,6 +6,7 @@ from typing import NoReturn
 
 import attrs
 
+from .._limiter_wait import LimiterWait
 from ..errors import APIConnectionError, NotFoundError, UnknownOutcomeError
 from . import protocol
 from .protocol import Request, Response
@@ -26,11 +27,18 @@ class Call:
     in_flight: bool = False
     #: An earlier attempt failed after the server may have acted on it.
     maybe_acted: bool = False
+    #: While queued for the rate limiter: since when, and how many calls were ahead.
+    queued_since: float | None = None
+    queue_ahead: int | None = None
 
     @property
     def label(self) -> str:
         """The request's ``METHOD /path``."""
         return self.request.label
+
+    def note_queue(self, wait: LimiterWait) -> None:
+        """The limiter's word that this call queues behind ``wait.ahead`` others."""
+        self.queue_ahead = wait.ahead
 
 
 def fail(call: Call, outcome: Outcome, decision: Decision, *, note: str = "") -> NoReturn:

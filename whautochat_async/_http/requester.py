@@ -2,6 +2,8 @@
 
 The decisions are pure (``retry``, ``call``); this loop only sequences them. Time is
 injected so it is tested without sleeping; ``asyncio.timeout(deadline)`` is the hard guard.
+Unless ``Timeout.include_queue``, the deadline stands still while the call queues for
+the rate limiter.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import time
 from collections.abc import Awaitable, Callable
 
 from .._config import Timeout
+from .._limiter_wait import on_limiter_wait
 from ..errors import (
     APIConnectionError,
     APITimeoutError,
     ClientClosedError,
     DeadlineExceededError,
+    QueueTimeoutError,
     WhautoChatError,
 )
 from ..ratelimit import RateLimiter
@@ -77,7 +81,7 @@ class Requester:
         scope = asyncio.timeout(deadline)
         try:
             async with scope:
-                response = await self._attempts(call)
+                response = await self._attempts(call, scope)
         except TimeoutError as exc:
             if not scope.expired():
                 raise
@@ -90,10 +94,10 @@ class Requester:
         await self._observe_success(call, response)
         return response
 
-    async def _attempts(self, call: Call) -> Response:
+    async def _attempts(self, call: Call, scope: asyncio.Timeout) -> Response:
         while True:
             call.attempt += 1
-            outcome = await self._attempt(call)
+            outcome = await self._attempt(call, scope)
             if isinstance(outcome, Response) and 200 <= outcome.status < 300:
                 self._log(call, outcome, "done")
                 return outcome
@@ -120,11 +124,10 @@ class Requester:
         self._log(call, outcome, f"retrying in {decision.wait:.3f}s: {decision.reason}")
         return decision.wait
 
-    async def _attempt(self, call: Call) -> Outcome:
+    async def _attempt(self, call: Call, scope: asyncio.Timeout) -> Outcome:
         """One attempt: the Response, or the network failure as a value."""
         if self.limiter is not None:
-            call.phase = "waiting for the rate limiter"
-            await self.limiter.acquire()
+            await self._acquire(call, scope)
         sent, clipped = True, False
         try:
             attempt_timeout, clipped = self._attempt_timeout(call)
@@ -148,6 +151,19 @@ class Requester:
         if not 200 <= response.status < 300:  # a 2xx is observed by send(), after the scope
             await self._observe_quota(call, response)
         return response
+
+    async def _acquire(self, call: Call, scope: asyncio.Timeout) -> None:
+        """Queue for a limiter slot; the deadline stands still meanwhile unless it includes it."""
+        assert self.limiter is not None  # only called with a limiter
+        call.phase, call.queued_since = "waiting for the rate limiter", self._clock()
+        stopped_with = None if self.timeout.include_queue else _stop(scope)
+        with on_limiter_wait(call.note_queue):
+            await self.limiter.acquire()
+        waited, call.queued_since = self._clock() - call.queued_since, None
+        if stopped_with is not None:
+            scope.reschedule(asyncio.get_running_loop().time() + stopped_with)
+            if call.deadline_at is not None:
+                call.deadline_at += waited
 
     def _attempt_timeout(self, call: Call) -> tuple[float | None, bool]:
         """This attempt's timeout and whether the deadline (not ``attempt``) set it."""
@@ -199,6 +215,8 @@ class Requester:
     def _deadline_error(
         self, call: Call, *, sent: bool, cause: BaseException | None = None
     ) -> DeadlineExceededError:
+        if call.queued_since is not None:
+            return self._queue_timeout(call)
         error = DeadlineExceededError(
             f"{call.label}: deadline of {call.deadline}s exceeded ({call.phase})",
             method=call.request.method,
@@ -208,12 +226,35 @@ class Requester:
         error.__cause__ = cause
         return error
 
+    def _queue_timeout(self, call: Call) -> QueueTimeoutError:
+        assert call.queued_since is not None  # only while queued
+        waited = self._clock() - call.queued_since
+        ahead = "" if call.queue_ahead is None else f"; {call.queue_ahead} calls were ahead of it"
+        which = "the request" if call.attempt == 1 else f"attempt {call.attempt}"
+        return QueueTimeoutError(
+            f"{call.label}: deadline of {call.deadline}s exceeded while waiting for the rate "
+            f"limiter: {which} never left this process (queued {waited:.2f}s{ahead})",
+            method=call.request.method,
+            url=str(self.transport.url_for(call.request)),
+            waited=waited,
+            ahead=call.queue_ahead,
+        )
+
     def _log(self, call: Call, outcome: Outcome, what: str) -> None:
         if not logger.isEnabledFor(logging.DEBUG):
             return  # every call logs: skip building the line when nobody reads it
         result = outcome.status if isinstance(outcome, Response) else type(outcome).__name__
         limit = self.retry.max_retries + 1
         logger.debug("%s attempt %d/%d -> %s; %s", call.label, call.attempt, limit, result, what)
+
+
+def _stop(scope: asyncio.Timeout) -> float | None:
+    """Stop ``scope`` and return the seconds it had left (None: it had no deadline)."""
+    when = scope.when()
+    if when is None:
+        return None
+    scope.reschedule(None)
+    return when - asyncio.get_running_loop().time()
 
 
 def _smaller(a: float | None, b: float | None) -> float | None:

@@ -18,8 +18,9 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from .._config import environment, resolve_api_key, resolve_base_url
+from .._limiter_registry import shared_limiter
 from ..errors import ClientClosedError, ConfigurationError, RateLimiterUnavailableError
-from ..ratelimit import RateLimit, shared_limiter
+from ..ratelimit import RateLimit
 from . import _scripts
 from ._grants import Grants
 from ._outage import Outage, describe

@@ -21,7 +21,7 @@ from .._validation import (
 from ..errors import InvalidInputError, OperationFailedError
 from ..models import DeleteResult, Event, Page, Webhook, WebhookChanges, WebhookSpec
 from ..pagination import AsyncPaginator
-from ..sync import ProgressCallback, SyncKey, SyncReport, sync_webhooks
+from ..sync import ProgressCallback, SyncKey, SyncReport, WaitCallback, sync_webhooks
 from ._resource import Resource
 
 _WEBHOOK_LIST = list[Webhook]  # named here: the class defines a method called list
@@ -119,6 +119,7 @@ class Webhooks(Resource):
         dry_run: bool = False,
         concurrency: int = 4,
         on_progress: ProgressCallback | None = None,
+        on_wait: WaitCallback | None = None,
     ) -> SyncReport:
         """Make the webhooks match ``desired``: list once, plan, write what differs.
 
@@ -137,6 +138,7 @@ class Webhooks(Resource):
             dry_run=dry_run,
             concurrency=concurrency,
             on_progress=on_progress,
+            on_wait=on_wait,
         )
 
 
