@@ -58,8 +58,7 @@ async def test_usage_error_in_a_subprocess() -> None:
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert (process.returncode, out) == (2, b"")
     assert err.decode().splitlines() == [
-        "whautochat: error: no API key: pass api_key=... or set the WHAUTOCHAT_API_KEY "
-        "environment variable"
+        "whautochat: error: no API key: set the WHAUTOCHAT_API_KEY environment variable"
     ]
 
 
