@@ -29,13 +29,13 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env | extra
 
 
+#: The command line, run as a process (in development mode: leaks would show).
+WHAUTOCHAT = (sys.executable, "-X", "dev", "-m", "whautochat_async")
+
+
 async def whautochat(*argv: str, env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-X",
-        "dev",
-        "-m",
-        "whautochat_async",
+        *WHAUTOCHAT,
         *argv,
         env=env,
         stdout=asyncio.subprocess.PIPE,

@@ -1,0 +1,92 @@
+"""The CLI's progress line (cli/_progress.py), on a fake terminal with an injected clock."""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+
+import pytest
+
+from whautochat_async.cli._progress import PROGRESS_THRESHOLD, Progress, _duration
+
+OK, FAILED = SimpleNamespace(ok=True), SimpleNamespace(ok=False)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def progress(total: int = 40, *, enabled: bool = True) -> tuple[Progress, io.StringIO, Clock]:
+    stream, clock = io.StringIO(), Clock()
+    return Progress(stream, total, enabled=enabled, clock=clock), stream, clock
+
+
+def last_frame(stream: io.StringIO) -> str:
+    return stream.getvalue().rsplit("\r", 1)[-1]
+
+
+def test_the_line_has_done_total_rate_and_time_left() -> None:
+    bar, stream, clock = progress(40)
+    clock.now += 0.5
+    bar(1, 40, OK)
+    assert last_frame(stream) == "applying  1/40 - 2.0/s, 20 s left"
+    clock.now += 0.5
+    bar(2, 40, FAILED)
+    assert last_frame(stream) == "applying  2/40, 1 failed - 2.0/s, 19 s left"
+    assert bar.failed == 1
+
+
+def test_the_rate_is_the_current_one_not_the_mean() -> None:
+    bar, stream, clock = progress(400)
+    for done in range(1, 31):  # 30 fast writes, then 20 slow ones
+        clock.now += 0.1 if done <= 10 else 1.0
+        bar(done, 400, OK)
+    assert bar.rate() == pytest.approx(1.0)
+    assert last_frame(stream).endswith("1.0/s, 6 min 10 s left")
+
+
+def test_waiting_for_the_rate_limit_is_said_until_the_next_write() -> None:
+    bar, stream, clock = progress(400)
+    clock.now += 1
+    bar(88, 400, OK)
+    bar.waiting(39.6)
+    waiting = last_frame(stream)
+    assert waiting == "applying  88/400 - waiting for rate limit (40 s)"
+    clock.now += 40
+    bar(89, 400, OK)
+    frame = last_frame(stream)
+    assert frame.rstrip() == "applying  89/400 - 0.0/s, 1 h 46 min left"
+    # A shorter line is padded with spaces over the longer one it replaces.
+    assert len(frame) == max(len(waiting), len(frame.rstrip()))
+
+
+def test_close_ends_the_line_once() -> None:
+    bar, stream, _ = progress(12)
+    bar.close()
+    assert stream.getvalue() == ""  # nothing drawn: nothing to end
+    bar(12, 12, OK)
+    bar.close()
+    bar.close()
+    assert stream.getvalue() == "\rapplying 12/12\n"
+
+
+@pytest.mark.parametrize("total", [PROGRESS_THRESHOLD - 1, 500])
+def test_nothing_is_drawn_when_disabled_or_short(total: int) -> None:
+    bar, stream, _ = progress(total, enabled=total < PROGRESS_THRESHOLD)
+    bar(1, total, FAILED)
+    bar.waiting(5)
+    bar.close()
+    assert stream.getvalue() == ""
+    assert bar.failed == 1  # still counted
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.4, "0 s"), (59, "59 s"), (61, "1 min 1 s"), (3725, "1 h 2 min")],
+)
+def test_durations(seconds: float, text: str) -> None:
+    assert _duration(seconds) == text
