@@ -343,6 +343,27 @@ def test_main_turns_ctrl_c_into_130(capsys: Any, monkeypatch: pytest.MonkeyPatch
     assert capsys.readouterr().err == "whautochat: interrupted\n"
 
 
+def test_ctrl_c_names_the_writes_under_way(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    done = [3]
+
+    async def interrupted(argv: Any, *, console: Any) -> int:
+        with console.writing("the delete of wh_1", "whautochat webhooks list --all"):
+            pass  # finished: forgotten
+        with pytest.raises(ValueError, match="404"), console.writing("the delete of wh_2", "x"):
+            raise ValueError("404")  # failed: its error says so, forgotten too
+        with console.writing(lambda: f"{done[0]} of 9 writes were done; any of the others", "y"):
+            done[0] = 4
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run", interrupted)
+    assert cli.main(["webhooks"]) == 130
+    assert capsys.readouterr().err.splitlines() == [
+        "whautochat: interrupted",
+        "4 of 9 writes were done; any of the others may have happened before the interrupt",
+        "hint: check with `y` before running it again",
+    ]
+
+
 def test_python_dash_m_runs_main(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "argv", ["whautochat", "--version"])
     with pytest.raises(SystemExit) as exit_:

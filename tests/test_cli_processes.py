@@ -136,6 +136,10 @@ async def test_demo_in_process(capsys: Any) -> None:
     assert "   dry run, nothing written: 1 to create, 1 to update, 3 to delete" in out
     assert "   done: 1 created, 1 updated, 3 deleted, 1 unchanged, 0 failed" in out
     assert "   5 webhooks in 3 requests of up to 2" in out
+    # Step 8 deletes the hook its code names: `hook`, the 'orders' webhook of step 2.
+    step_8 = out.split("8. Delete a webhook")[1].splitlines()
+    assert step_8[1] == '   >>> await client.webhooks.delete(hook)  # or delete("wh_...")'
+    assert re.fullmatch(r"   deleted wh_\w+ \('orders'\)", step_8[2])
     assert out.splitlines()[-1] == "Done: the fake API answered 16 requests."
     assert asyncio.all_tasks() == {asyncio.current_task()}
 
