@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from whautochat_async.cli._progress import PROGRESS_THRESHOLD, Progress, _duration
+from whautochat_async.cli._progress import PROGRESS_THRESHOLD, Progress, Tally, _duration
 
 OK, FAILED = SimpleNamespace(ok=True), SimpleNamespace(ok=False)
 
@@ -90,3 +90,21 @@ def test_nothing_is_drawn_when_disabled_or_short(total: int) -> None:
 )
 def test_durations(seconds: float, text: str) -> None:
     assert _duration(seconds) == text
+
+
+def test_a_tally_counts_then_wipes_its_line() -> None:
+    stream = io.StringIO()
+    tally = Tally(stream, "listing", enabled=True)
+    tally.add(100)
+    tally.add(50)
+    assert tally.count == 150
+    tally.close()
+    tally.close()
+    blank = " " * len("listing: 150 webhooks so far")
+    assert stream.getvalue() == (
+        "\rlisting: 100 webhooks so far\rlisting: 150 webhooks so far" + f"\r{blank}\r"
+    )
+    quiet = Tally(stream := io.StringIO(), "listing", enabled=False)
+    quiet.add(3)
+    quiet.close()
+    assert (stream.getvalue(), quiet.count) == ("", 3)

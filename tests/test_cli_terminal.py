@@ -92,12 +92,22 @@ async def test_sync_draws_a_progress_line(fake: FakeWhautoChat, tmp_path: Path) 
     path = spec_file(tmp_path, [{**hook, "active": False} for hook in hooks])
     async with on_a_terminal(fake, "webhooks", "sync", str(path), "--concurrency", "2") as tty:
         assert await tty.finish() == 0
+    assert "\rlisting: 12 webhooks so far" in tty.output
     assert "plan: 0 to create, 12 to update" in tty.output
     assert "\rapplying  1/12" in tty.output
     assert "\rapplying 12/12 - " in tty.output
     assert "/s" in tty.output.split("\rapplying 12/12")[1]
     assert tty.output.endswith("done: 0 created, 12 updated, 0 deleted, 0 unchanged, 0 failed\r\n")
     assert [hook["active"] for hook in fake.webhooks] == [False] * 12
+
+
+async def test_export_counts_what_it_has_listed(fake: FakeWhautoChat, tmp_path: Path) -> None:
+    fake.seed_webhooks(150)
+    target = tmp_path / "hooks.toml"
+    async with on_a_terminal(fake, "webhooks", "export", str(target)) as tty:
+        assert await tty.finish() == 0
+    assert "\rlisting: 100 webhooks so far\rlisting: 150 webhooks so far" in tty.output
+    assert tty.output.endswith(f" \rexported 150 webhooks to {target}\r\n")  # a clean line
 
 
 async def test_quiet_draws_no_progress(fake: FakeWhautoChat, tmp_path: Path) -> None:

@@ -47,9 +47,9 @@ class Console:
         self.out.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
         self.out.flush()
 
-    def is_terminal(self) -> bool:
-        """Whether a person watches: both stdout and stderr are terminals."""
-        return _isatty(self.out) and _isatty(self.err)
+    def can_show_progress(self) -> bool:
+        """Whether to draw progress: stderr is a terminal (so it does not pollute a log)."""
+        return _isatty(self.err)
 
     def can_prompt(self) -> bool:
         """Whether a person can answer a question: stdin and stderr are terminals."""

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TextIO
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "Tally"]
 
 #: A sync with at least this many writes shows a progress line (on a terminal only).
 PROGRESS_THRESHOLD = 10
@@ -101,3 +101,31 @@ def _duration(seconds: float) -> str:
     if whole < 3600:
         return f"{whole // 60} min {whole % 60} s"
     return f"{whole // 3600} h {whole % 3600 // 60} min"
+
+
+class Tally:
+    """A live count of work with no known total (``listing: 300 webhooks``), when enabled.
+
+    ``close()`` wipes the line: what follows it starts on a clean line.
+    """
+
+    def __init__(self, stream: TextIO, label: str, *, enabled: bool) -> None:
+        self.stream, self.label, self.enabled = stream, label, enabled
+        self.count = 0
+        self._width = 0
+
+    def add(self, count: int) -> None:
+        """Count ``count`` more and redraw."""
+        self.count += count
+        if self.enabled:
+            text = f"{self.label}: {self.count} webhooks so far"
+            self.stream.write("\r" + text.ljust(self._width))
+            self.stream.flush()
+            self._width = len(text)
+
+    def close(self) -> None:
+        """Wipe the line, if one was drawn."""
+        if self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0

@@ -7,11 +7,13 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from ..models import WebhookSpec
 from ..specs import dump_specs, spec_of
 from . import webhooks_sync, webhooks_write
 from ._common import CommandError, UsageError, help_handler, open_client
 from ._options import add_api_options, positive_int
 from ._output import Console, RowWriter
+from ._progress import Tally
 
 __all__ = ["register"]
 
@@ -103,8 +105,15 @@ def export_format(file: str | None) -> str:
 async def export_command(args: argparse.Namespace, console: Console) -> int:
     """Write every webhook as a spec, to FILE (.json or .toml) or stdout (JSON)."""
     form = export_format(args.file)  # before any request: a bad name costs nothing
-    async with open_client(args) as client, client.webhooks.list() as listing:
-        specs = [spec_of(webhook) async for webhook in listing]
+    tally = Tally(console.err, "listing", enabled=console.can_show_progress())
+    specs: list[WebhookSpec] = []
+    try:
+        async with open_client(args) as client, client.webhooks.list(prefetch=1) as listing:
+            async for page in listing.pages():
+                specs.extend(spec_of(webhook) for webhook in page)
+                tally.add(len(page))
+    finally:
+        tally.close()
     text = dump_specs(specs, toml=form == "toml")
     if args.file is None:
         console.out.write(text)

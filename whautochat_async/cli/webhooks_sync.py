@@ -5,20 +5,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shlex
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from .._sync_checks import KEY_FIELDS
 from ..client import WhautoChat
 from ..errors import InvalidInputError
-from ..models import WebhookSpec
+from ..models import Webhook, WebhookSpec
+from ..resources.webhooks import Webhooks
 from ..specs import load_specs
 from ..sync import SyncAction, SyncOutcome, SyncReport, apply_plan, plan_webhooks
 from ._common import UsageError, confirm, open_client
 from ._options import add_api_options, add_json_option, positive_int
 from ._output import Console
 from ._plan_text import format_plan, format_report, plan_summary, report_json
-from ._progress import Progress
+from ._progress import Progress, Tally
 
 __all__ = ["register", "run_sync"]
 
@@ -70,7 +71,12 @@ async def run_sync(
     client: WhautoChat, specs: Sequence[WebhookSpec], console: Console, args: argparse.Namespace
 ) -> SyncReport:
     """List, show the plan, confirm deletes, apply it with progress, print the report."""
-    plan = await plan_webhooks(client.webhooks, specs, key=args.key, prune=args.prune)
+    tally = Tally(console.err, "listing", enabled=console.can_show_progress() and not args.quiet)
+    try:
+        target = _TalliedListing(client.webhooks, tally)
+        plan = await plan_webhooks(target, specs, key=args.key, prune=args.prune)
+    finally:
+        tally.close()
     if not (console.json or args.quiet):
         full = args.verbose or args.dry_run
         console.print(format_plan(plan) if full else plan_summary(plan))
@@ -102,7 +108,7 @@ async def _apply(
 ) -> SyncReport:
     """Apply ``plan`` with a progress line; an interrupt says how to see what is left."""
     total = sum(1 for outcome in plan if outcome.is_write)
-    progress = Progress(console.err, total, enabled=console.is_terminal() and not args.quiet)
+    progress = Progress(console.err, total, enabled=console.can_show_progress() and not args.quiet)
     check = ["whautochat", "webhooks", "sync", args.file, "--dry-run"]
     check += ["--prune"] * args.prune + (["--key", args.key] if args.key != "name" else [])
     try:
@@ -115,3 +121,19 @@ async def _apply(
             )
     finally:
         progress.close()
+
+
+class _TalliedListing:
+    """The client's webhooks, whose ``list()`` walks page by page counting on ``tally``."""
+
+    def __init__(self, webhooks: Webhooks, tally: Tally) -> None:
+        self._webhooks, self._tally = webhooks, tally
+        self.create, self.update, self.delete = webhooks.create, webhooks.update, webhooks.delete
+
+    async def list(self) -> AsyncIterator[Webhook]:
+        """Every webhook; the next page is fetched while this one is planned."""
+        async with self._webhooks.list(prefetch=1) as listing:
+            async for page in listing.pages():
+                self._tally.add(len(page))
+                for webhook in page:
+                    yield webhook
