@@ -44,8 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         parents=[base],
         description="Manage WhautoChat webhooks. The API key is read from WHAUTOCHAT_API_KEY.",
-        epilog="Exit codes: 0 ok, 1 API error, 2 usage error. "
-        "Try it without an account: whautochat demo",
+        epilog="Exit codes: 0 ok, 1 API error, 2 usage error, 130 interrupted, 141 stdout "
+        "closed. Try it without an account: whautochat demo",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.set_defaults(handler=help_handler(parser))
