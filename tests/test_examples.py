@@ -22,6 +22,7 @@ from whautochat_async import WhautoChat
 from whautochat_async.testing import FakeWhautoChat
 
 from .conftest import API_KEY
+from .test_cli_output import ClosedPipe
 from .test_cli_processes import clean_env
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -227,19 +228,6 @@ async def test_export_jsonl_streams_every_webhook(env: FakeWhautoChat, tmp_path:
     target = tmp_path / "hooks.jsonl"
     assert await example.main([str(target)]) == 0
     assert len(target.read_text().splitlines()) == 150
-
-
-class ClosedPipe(io.StringIO):
-    """A stdout whose reader went away after ``room`` characters (``| head``)."""
-
-    def __init__(self, room: int) -> None:
-        super().__init__()
-        self.room = room
-
-    def write(self, text: str) -> int:
-        if self.tell() + len(text) > self.room:
-            raise BrokenPipeError(32, "Broken pipe")
-        return super().write(text)
 
 
 async def test_export_jsonl_stops_quietly_when_stdout_closes(

@@ -73,6 +73,21 @@ def _rate(text: str) -> tuple[int, float]:
     return positive_int(count), seconds
 
 
+def _serve_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What ``serve()`` and the fake take from the command line."""
+    return {
+        "host": args.host,
+        "port": args.port,
+        "seed": args.seed,
+        "seed_count": args.webhooks,
+        "api_key": FAKE_API_KEY,
+        "latency": args.latency,
+        "max_page_size": args.max_page_size,
+        "default_page_size": min(args.max_page_size, 100),
+        "rate_limit": args.rate_limit,
+    }
+
+
 async def fake_server_command(args: argparse.Namespace, console: Console) -> int:
     """Serve until a signal (or cancellation), then say so."""
 
@@ -86,20 +101,7 @@ async def fake_server_command(args: argparse.Namespace, console: Console) -> int
             "whautochat webhooks list"
         )
 
-    server = asyncio.create_task(
-        serve(
-            args.host,
-            args.port,
-            seed=args.seed,
-            seed_count=args.webhooks,
-            api_key=FAKE_API_KEY,
-            on_ready=ready,
-            latency=args.latency,
-            max_page_size=args.max_page_size,
-            default_page_size=min(args.max_page_size, 100),
-            rate_limit=args.rate_limit,
-        )
-    )
+    server = asyncio.create_task(serve(**_serve_options(args), on_ready=ready))
     with _stop_on_signals(server):
         try:
             await server  # cancelling us cancels it too, and waits for its cleanup
