@@ -13,8 +13,10 @@ import pytest
 
 from whautochat_async import (
     APIConnectionError,
+    APITimeoutError,
     ConfigurationError,
     InternalServerError,
+    PermissionDeniedError,
     RateLimitError,
     UnknownOutcomeError,
 )
@@ -55,6 +57,24 @@ CREATE = ["webhooks", "create", "--name=a", "--server-url=https://a.io"]
             1,
         ),
         (InternalServerError("500: boom\n  oops", status=500, **AT), "500: boom oops", None, 1),
+        (
+            PermissionDeniedError("403: no", status=403, **AT),
+            "403: no",
+            "the key in WHAUTOCHAT_API_KEY may not be allowed to do this",
+            1,
+        ),
+        (
+            APITimeoutError("GET /v1/webhooks timed out"),
+            "GET /v1/webhooks timed out",
+            "the API did not answer in time; try again, or check --base-url",
+            1,
+        ),
+        (
+            PermissionError(errno.EACCES, "Permission denied", "/etc/x"),
+            "/etc/x: Permission denied",
+            None,
+            1,
+        ),
         (
             ConfigurationError("base_url must be http(s) with a host, got 'x'"),
             "--base-url must be http(s) with a host, got 'x'",

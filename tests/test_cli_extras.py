@@ -74,6 +74,7 @@ async def test_fake_server_flags(capsys: Any) -> None:
         ["--rate-limit", "3/0"],
         ["--rate-limit", "x/1"],
         ["--latency", "-1"],
+        ["--latency", "soon"],
         ["--latency", "nan"],
         ["--max-page-size", "0"],
         ["--webhooks", "-1"],

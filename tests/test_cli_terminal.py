@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
 import signal
@@ -14,10 +15,15 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from whautochat_async import cli
+from whautochat_async.cli._output import Console
 from whautochat_async.testing import FakeWhautoChat
 
 from .conftest import API_KEY
+from .test_cli import env
 from .test_cli_processes import LEAK_SIGNS, WHAUTOCHAT, clean_env, whautochat
+
+__all__ = ["env"]  # the fixture, shared with test_cli.py
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 
@@ -170,3 +176,35 @@ async def test_ctrl_c_during_create_says_it_may_have_happened(fake: FakeWhautoCh
         "hint: check with `whautochat webhooks list --all` before running it again",
     ]
     assert not any(sign in err.decode() for sign in LEAK_SIGNS)
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class PipeTerminal(io.TextIOWrapper):
+    """A real file descriptor that says it is a terminal (the answer comes through a pipe)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+async def delete_in_process(hook_id: str, answer: FakeTerminal | PipeTerminal) -> tuple[int, str]:
+    err = FakeTerminal()
+    console = Console(io.StringIO(), err, answer)
+    code = await cli.run(["webhooks", "delete", hook_id], console=console)
+    return code, err.getvalue()
+
+
+async def test_the_question_in_process(env: FakeWhautoChat) -> None:
+    first, second = env.seed_webhooks(2)
+    code, err = await delete_in_process(first["id"], FakeTerminal("no\n"))
+    assert code == 1
+    assert err.endswith("[y/N] whautochat: error: not confirmed: nothing was changed\n")
+    read_end, write_end = os.pipe()
+    with PipeTerminal(os.fdopen(read_end, "rb")) as answer:
+        os.write(write_end, b"YES\n")
+        os.close(write_end)
+        assert (await delete_in_process(first["id"], answer))[0] == 0
+    assert env.webhooks == [second]

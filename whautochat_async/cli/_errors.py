@@ -6,7 +6,6 @@ import errno
 import re
 from typing import NamedTuple
 
-from .._config import API_KEY_ENV
 from ..errors import (
     APIConnectionError,
     APITimeoutError,
@@ -23,6 +22,8 @@ from ._options import suggest_event
 
 __all__ = ["CommandError", "Failure", "UsageError", "describe"]
 
+#: Where the CLI reads the key (the client's own environment variable).
+API_KEY_ENV = "WHAUTOCHAT_API_KEY"
 #: The CLI's command that shows what is on the server, named by every "check" hint.
 LIST_COMMAND = "whautochat webhooks list --all"
 
