@@ -7,7 +7,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from whautochat_async.cli._progress import PROGRESS_THRESHOLD, Progress, Tally, _duration
+from whautochat_async.cli._progress import (
+    PROGRESS_THRESHOLD,
+    Progress,
+    Tally,
+    _duration,
+    ticking,
+)
+
+from .virtual_time import VirtualTime
 
 OK, FAILED = SimpleNamespace(ok=True), SimpleNamespace(ok=False)
 
@@ -108,3 +116,38 @@ def test_a_tally_counts_then_wipes_its_line() -> None:
     quiet.add(3)
     quiet.close()
     assert (stream.getvalue(), quiet.count) == ("", 3)
+
+
+def test_a_wait_counts_down_on_each_tick() -> None:
+    bar, stream, clock = progress(400)
+    bar.tick()
+    assert stream.getvalue() == ""  # no wait under way: nothing to redraw
+    bar.waiting(30)
+    clock.now += 10.2
+    bar.tick()
+    assert last_frame(stream).rstrip() == "applying   0/400 - waiting for rate limit (20 s)"
+    clock.now += 25
+    bar.tick()
+    assert last_frame(stream).rstrip() == "applying   0/400 - waiting for rate limit (0 s)"
+    bar(1, 400, OK)
+    frames = stream.getvalue().count("\r")
+    bar.tick()  # the write went through: the wait is over
+    assert stream.getvalue().count("\r") == frames
+
+
+async def test_ticking_ticks_every_interval_while_the_work_runs() -> None:
+    time = VirtualTime()
+    stream = io.StringIO()
+    bar = Progress(stream, 400, enabled=True, clock=time.clock)
+    async with ticking(bar, interval=1.0, sleep=time.sleep):
+        bar.waiting(3)
+        for _ in range(3):
+            await time.settle()
+            await time.advance()
+        await time.settle()
+    countdown = [frame.rstrip()[-5:] for frame in stream.getvalue().split("\r")[1:]]
+    assert countdown == ["(3 s)", "(2 s)", "(1 s)", "(0 s)"]
+    assert time.slept == [1.0] * 4  # the fourth sleep was cancelled at the exit
+    async with ticking(Progress(stream, 1, enabled=True), sleep=time.sleep):
+        pass  # too short to draw: no ticker at all
+    assert time.slept == [1.0] * 4

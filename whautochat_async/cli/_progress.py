@@ -6,12 +6,14 @@ the CLI then needs nothing beyond the library's own dependencies on a plain inst
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TextIO
 
-__all__ = ["Progress", "Tally"]
+__all__ = ["Progress", "Tally", "ticking"]
 
 #: A sync with at least this many writes shows a progress line (on a terminal only).
 PROGRESS_THRESHOLD = 10
@@ -40,6 +42,7 @@ class Progress:
         self.done = self.failed = 0
         self._clock = clock
         self._finished: deque[float] = deque([clock()], maxlen=RATE_WINDOW + 1)
+        self._wait_until: float | None = None
         self._width = 0
 
     def __call__(self, done: int, total: int, outcome: Any) -> None:
@@ -47,11 +50,20 @@ class Progress:
             self.failed += 1
         self.done, self.total = done, total
         self._finished.append(self._clock())
+        self._wait_until = None
         self._draw(self._estimate())
 
     def waiting(self, seconds: float) -> None:
-        """Say the next write waits about ``seconds`` for the rate limit."""
-        self._draw(f"waiting for rate limit ({max(seconds, 0):.0f} s)")
+        """Say the next write waits about ``seconds`` for the rate limit (an ``on_wait``)."""
+        self._wait_until = self._clock() + max(seconds, 0.0)
+        self.tick()
+
+    def tick(self) -> None:
+        """Redraw a rate-limit wait's countdown, if one is under way (called every second)."""
+        if self._wait_until is None:
+            return
+        left = self._wait_until - self._clock()
+        self._draw(f"waiting for rate limit ({max(left, 0):.0f} s)")
 
     def line(self, status: str) -> str:
         """The text of the line with ``status`` after the counts."""
@@ -91,6 +103,32 @@ class Progress:
         self.stream.write("\r" + text.ljust(self._width))
         self.stream.flush()
         self._width = max(len(text), 1)
+
+
+@contextlib.asynccontextmanager
+async def ticking(
+    progress: Progress,
+    *,
+    interval: float = 1.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> AsyncIterator[None]:
+    """Call ``progress.tick()`` every ``interval`` seconds meanwhile: a wait counts down live."""
+    if not progress.enabled:
+        yield
+        return
+
+    async def tick_forever() -> None:
+        while True:
+            await sleep(interval)
+            progress.tick()
+
+    ticker = asyncio.create_task(tick_forever())
+    try:
+        yield
+    finally:
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
 
 
 def _duration(seconds: float) -> str:

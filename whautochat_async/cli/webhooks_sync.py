@@ -19,7 +19,7 @@ from ._common import UsageError, confirm, open_client
 from ._options import add_api_options, add_json_option, positive_int
 from ._output import Console
 from ._plan_text import format_plan, format_report, plan_summary, report_json
-from ._progress import Progress, Tally
+from ._progress import Progress, Tally, ticking
 
 __all__ = ["register", "run_sync"]
 
@@ -112,13 +112,14 @@ async def _apply(
     check = ["whautochat", "webhooks", "sync", args.file, "--dry-run"]
     check += ["--prune"] * args.prune + (["--key", args.key] if args.key != "name" else [])
     try:
-        with console.writing(
-            lambda: f"{progress.done} of {total} writes were done; any of the others",
-            shlex.join(check),
-        ):
-            return await apply_plan(
-                client.webhooks, plan, concurrency=args.concurrency, on_progress=progress
-            )
+        async with ticking(progress):
+            with console.writing(
+                lambda: f"{progress.done} of {total} writes were done; any of the others",
+                shlex.join(check),
+            ):
+                return await apply_plan(
+                    client.webhooks, plan, concurrency=args.concurrency, on_progress=progress
+                )
     finally:
         progress.close()
 
