@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import json
 import socket
 from pathlib import Path
@@ -19,7 +20,9 @@ from whautochat_async import (
     PermissionDeniedError,
     RateLimitError,
     UnknownOutcomeError,
+    WhautoChat,
 )
+from whautochat_async.cli import _common
 from whautochat_async.cli._common import open_client
 from whautochat_async.cli._errors import describe
 from whautochat_async.testing import FakeWhautoChat
@@ -101,8 +104,10 @@ def test_a_connection_that_could_not_open_points_at_base_url() -> None:
 
 
 async def test_connection_refused_end_to_end(
-    env: FakeWhautoChat, capsys: Any, unused_tcp_port: int
+    env: FakeWhautoChat, capsys: Any, unused_tcp_port: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # No retries: the same error at once, without sleeping through the back-off.
+    monkeypatch.setattr(_common, "WhautoChat", functools.partial(WhautoChat, retry=0))
     base_url = f"http://127.0.0.1:{unused_tcp_port}"
     code, _, err = await run(capsys, "webhooks", "list", "--base-url", base_url)
     assert code == 1
