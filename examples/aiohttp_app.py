@@ -18,8 +18,11 @@ from typing import Any
 from aiohttp import web
 
 from whautochat_async import (
+    APIConnectionError,
     APIStatusError,
+    InternalServerError,
     InvalidInputError,
+    NotFoundError,
     Webhook,
     WhautoChat,
     WhautoChatError,
@@ -53,13 +56,21 @@ def client_context(**options: Any) -> Callable[[web.Application], AsyncIterator[
     return context
 
 
+#: What the app answers while the WhautoChat API is unreachable or failing.
+API_DOWN = "the WhautoChat API is unavailable; try again later"
+
+
 @web.middleware
 async def api_errors(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Bad input is the caller's fault (400); any other API failure is ours (502)."""
+    """Bad input: 400; an unknown id: 404; the API down: 503; any other API failure: 502."""
     try:
         response: web.StreamResponse = await handler(request)
     except InvalidInputError as exc:
         return web.json_response({"error": str(exc)}, status=400)
+    except NotFoundError:
+        return web.json_response({"error": "no such webhook"}, status=404)
+    except (APIConnectionError, InternalServerError):  # after the client's own retries
+        return web.json_response({"error": API_DOWN}, status=503)
     except APIStatusError as exc:
         return web.json_response({"error": str(exc), "status": exc.status}, status=502)
     except WhautoChatError as exc:
@@ -79,7 +90,10 @@ async def list_webhooks(request: web.Request) -> web.Response:
 
 async def create_webhook(request: web.Request) -> web.Response:
     """Create from ``{"name", "server_url", "events"}``."""
-    body = await request.json()
+    try:
+        body = await request.json()
+    except ValueError:  # not JSON at all (json.JSONDecodeError, or bad UTF-8)
+        raise InvalidInputError("the body must be a JSON object") from None
     if not isinstance(body, dict):
         raise InvalidInputError("the body must be a JSON object")
     # Missing or wrong fields are caught by create() itself: InvalidInputError -> 400.

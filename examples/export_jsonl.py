@@ -9,7 +9,9 @@ One line per webhook, in the API's own format (unknown fields included)::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -30,14 +32,29 @@ async def export(client: WhautoChat, out: TextIO) -> int:
     return count
 
 
+#: The exit status when the reader of stdout went away (``| head``), as SIGPIPE gives.
+CLOSED_PIPE = 141
+
+
 async def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
-    async with WhautoChat() as client:
-        if not args or args[0] == "-":
-            count = await export(client, stdout or sys.stdout)
-        else:
-            with open(args[0], "w", encoding="utf-8") as out:  # noqa: ASYNC230 - small writes
+    out = stdout or sys.stdout
+    try:
+        async with WhautoChat() as client:
+            if not args or args[0] == "-":
                 count = await export(client, out)
+            else:
+                with open(args[0], "w", encoding="utf-8") as file:  # noqa: ASYNC230 - small writes
+                    count = await export(client, file)
+    except BrokenPipeError:
+        # The reader has gone: stop quietly. As the Python docs advise, point stdout at
+        # devnull so that the flush at exit does not fail a second time.
+        with contextlib.suppress(OSError, ValueError):
+            fd = out.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        return CLOSED_PIPE
     print(f"exported {count} webhooks", file=sys.stderr)
     return 0
 

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from whautochat_async import WhautoChat
+from whautochat_async import APIConnectionError, InternalServerError, WhautoChat, WhautoChatError
 
 Lifespan = Callable[[Starlette], contextlib.AbstractAsyncContextManager[dict[str, Any]]]
 
@@ -56,12 +56,30 @@ async def deactivate(request: Request) -> JSONResponse:
     return JSONResponse({"error": f"no webhook named {name!r}"}, status_code=404)
 
 
+async def api_down(request: Request, exc: Exception) -> JSONResponse:
+    """The API is unreachable or failing (after the client's retries): 503, briefly."""
+    return JSONResponse({"error": "the WhautoChat API is unavailable; try again later"}, 503)
+
+
+async def api_failed(request: Request, exc: Exception) -> JSONResponse:
+    """Any other API failure is ours, not the caller's: 502."""
+    return JSONResponse({"error": str(exc)}, 502)
+
+
 def create_app(**client_options: Any) -> Starlette:
     routes = [
         Route("/webhooks", list_webhooks),
         Route("/webhooks/{name}/deactivate", deactivate, methods=["POST"]),
     ]
-    return Starlette(routes=routes, lifespan=make_lifespan(**client_options))
+    # Starlette picks the handler of the most specific class in the error's MRO.
+    handlers = {
+        APIConnectionError: api_down,
+        InternalServerError: api_down,
+        WhautoChatError: api_failed,
+    }
+    return Starlette(
+        routes=routes, lifespan=make_lifespan(**client_options), exception_handlers=handlers
+    )
 
 
 app = create_app()  # no client yet: the lifespan opens it when the server starts

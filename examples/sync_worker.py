@@ -1,8 +1,9 @@
 """An asyncio worker that keeps the webhooks in line with a spec file.
 
 Every round it re-reads the file (edits are picked up), syncs, and logs the report.
-A bad file or an unreachable API is logged and retried next round; SIGINT/SIGTERM stop
-the worker (a sync in progress is cancelled with its writes)::
+A bad file or an unreachable API is logged and retried next round; with ``--once`` it is
+logged and the exit status says it (1 the API failed, 2 a bad file or setup). SIGINT/SIGTERM
+stop the worker (a sync in progress is cancelled with its writes)::
 
     WHAUTOCHAT_API_KEY=... python examples/sync_worker.py hooks.toml --interval 300
     WHAUTOCHAT_API_KEY=... python examples/sync_worker.py hooks.toml --once --prune
@@ -17,7 +18,13 @@ import signal
 from collections.abc import Sequence
 from pathlib import Path
 
-from whautochat_async import InvalidInputError, SyncError, WhautoChat, WhautoChatError
+from whautochat_async import (
+    ConfigurationError,
+    InvalidInputError,
+    SyncError,
+    WhautoChat,
+    WhautoChatError,
+)
 from whautochat_async.specs import load_specs
 from whautochat_async.sync import SyncReport
 
@@ -51,6 +58,20 @@ async def run_worker(
             continue
 
 
+async def run_once(path: Path, *, prune: bool) -> int:
+    """One round; errors are logged, not raised: 0 done, 1 failed, 2 a bad file or setup."""
+    try:
+        async with WhautoChat() as client:
+            report = await sync_once(client, path, prune=prune)
+    except (InvalidInputError, SyncError, ConfigurationError) as exc:
+        log.error("not synced: %s", exc)
+        return 2
+    except WhautoChatError as exc:
+        log.error("not synced: %s", exc)
+        return 1
+    return 0 if report.ok else 1
+
+
 async def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path)
@@ -58,10 +79,9 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="one round, exit 1 if it failed")
     parser.add_argument("--prune", action="store_true", help="delete webhooks not in the file")
     args = parser.parse_args(argv)
+    if args.once:
+        return await run_once(args.file, prune=args.prune)
     async with WhautoChat() as client:
-        if args.once:
-            report = await sync_once(client, args.file, prune=args.prune)
-            return 0 if report.ok else 1
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for number in (signal.SIGINT, signal.SIGTERM):

@@ -4,11 +4,7 @@ export, exit codes and error lines. Sync: test_cli_sync.py; subprocesses: test_c
 
 from __future__ import annotations
 
-import asyncio
 import json
-import runpy
-import sys
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +68,11 @@ async def test_list_a_page_hints_at_more(env: FakeWhautoChat, capsys: Any) -> No
 
 async def test_list_all_walks_every_page(env: FakeWhautoChat, capsys: Any) -> None:
     env.seed_webhooks(5)
-    code, out, err = await run(capsys, "--json", "webhooks", "list", "--all", "--limit", "2")
+    code, out, err = await run(capsys, "webhooks", "list", "--all", "--limit", "2", "--json")
     assert code == 0
     assert [w["name"] for w in json.loads(out)] == [f"webhook-000{i}" for i in range(1, 6)]
-    assert [r.query["page"] for r in env.requests] == ["1", "2", "3"]
+    pages = [r.query["page"] for r in env.requests]
+    assert pages in (["1", "2", "3"], ["1", "2", "3", "4"])  # the next page is prefetched
     code, _, err = await run(capsys, "webhooks", "list", "--all")
     assert err == "5 webhooks in all\n"
 
@@ -109,8 +106,7 @@ async def test_create_json(env: FakeWhautoChat, capsys: Any) -> None:
     argv = ["webhooks", "create", "--json", "--name=a", "--server-url=https://a.io", "--event=x"]
     code, _, err = await run(capsys, *argv)
     assert code == 2
-    assert err.startswith("whautochat: error: unknown event name 'x'; valid names: incoming_")
-    assert err.count("\n") == 1
+    assert "error: argument --event: unknown event 'x' (valid: incoming_" in err
     assert env.request_count == 0
     argv[-1] = "--event=contact_created"
     code, out, _ = await run(capsys, *argv)
@@ -157,19 +153,30 @@ async def test_update_needs_a_change_and_an_existing_id(env: FakeWhautoChat, cap
 
 async def test_delete(env: FakeWhautoChat, capsys: Any) -> None:
     first, second = env.seed_webhooks(2)
-    assert await run(capsys, "webhooks", "delete", first["id"]) == (
+    assert await run(capsys, "webhooks", "delete", first["id"], "--yes") == (
         0,
         f"deleted {first['id']}\n",
         "",
     )
-    code, out, _ = await run(capsys, "webhooks", "delete", second["id"], "--json")
+    code, out, _ = await run(capsys, "webhooks", "delete", second["id"], "--json", "-y")
     assert json.loads(out) == {"id": second["id"], "success": True}
     assert env.webhooks == []
-    code, out, err = await run(capsys, "webhooks", "delete", "wh_gone")
+    code, out, err = await run(capsys, "webhooks", "delete", "wh_gone", "--yes")
     assert (code, out) == (1, "")
     assert (
         err == "whautochat: error: DELETE /v1/webhooks/wh_gone -> 404: Webhook wh_gone not found\n"
     )
+
+
+async def test_delete_without_a_terminal_needs_yes(env: FakeWhautoChat, capsys: Any) -> None:
+    (hook,) = env.seed_webhooks(1)
+    code, out, err = await run(capsys, "webhooks", "delete", hook["id"])
+    assert (code, out) == (2, "")
+    assert err == (
+        f"whautochat: error: refusing to delete 1 webhook ({hook['id']}) without confirmation: "
+        "pass --yes (no terminal to ask on)\n"
+    )
+    assert env.request_count == 0
 
 
 async def test_export_stdout_and_files(env: FakeWhautoChat, capsys: Any, tmp_path: Path) -> None:
@@ -188,12 +195,30 @@ async def test_export_stdout_and_files(env: FakeWhautoChat, capsys: Any, tmp_pat
         ]
 
 
-async def test_export_to_an_unwritable_place_is_one_line(
+async def test_export_to_a_missing_directory_is_refused_before_any_request(
     env: FakeWhautoChat, capsys: Any, tmp_path: Path
 ) -> None:
-    code, _, err = await run(capsys, "webhooks", "export", str(tmp_path / "no" / "such.json"))
+    target = tmp_path / "no" / "such.json"
+    code, _, err = await run(capsys, "webhooks", "export", str(target))
+    assert code == 2
+    assert err == (
+        f"whautochat: error: cannot write {target}: the directory "
+        f"{str(tmp_path / 'no')!r} does not exist\n"
+    )
+    assert env.request_count == 0
+
+
+async def test_export_refuses_a_format_it_does_not_write(
+    env: FakeWhautoChat, capsys: Any, tmp_path: Path
+) -> None:
+    code, _, err = await run(capsys, "webhooks", "export", str(tmp_path / "hooks.yaml"))
+    assert code == 2
+    assert "export writes .json or .toml files" in err
+    assert env.request_count == 0
+    (tmp_path / "dir.json").mkdir()  # a write that fails after the listing: exit 1, one line
+    code, _, err = await run(capsys, "webhooks", "export", str(tmp_path / "dir.json"))
     assert code == 1
-    assert err.startswith("whautochat: error: [Errno 2] No such file or directory")
+    assert err == f"whautochat: error: cannot write {tmp_path / 'dir.json'}: Is a directory\n"
 
 
 async def test_missing_key_is_a_usage_error(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -201,8 +226,7 @@ async def test_missing_key_is_a_usage_error(capsys: Any, monkeypatch: pytest.Mon
     code, out, err = await run(capsys, "webhooks", "list")
     assert (code, out) == (2, "")
     assert err == (
-        "whautochat: error: no API key: pass api_key=... or set the WHAUTOCHAT_API_KEY "
-        "environment variable\n"
+        "whautochat: error: no API key: set the WHAUTOCHAT_API_KEY environment variable\n"
     )
     code, _, err = await run(capsys, "webhooks", "list", "--debug")
     assert code == 2
@@ -218,6 +242,7 @@ async def test_wrong_key_is_an_api_error(
     assert code == 1
     assert err == (
         "whautochat: error: GET /v1/webhooks?page=1&limit=100 -> 401: Missing or invalid API key\n"
+        "hint: check the API key in WHAUTOCHAT_API_KEY\n"
     )
     assert "wrong-key" not in err
 
@@ -237,7 +262,7 @@ async def test_a_bug_is_one_line_with_a_hint(
     def broken(*args: Any) -> str:
         raise KeyError("oops")
 
-    monkeypatch.setattr("whautochat_async.cli.webhooks.webhook_line", broken)
+    monkeypatch.setattr("whautochat_async.cli.webhooks_write.webhook_line", broken)
     argv = [
         "webhooks",
         "create",
@@ -247,63 +272,7 @@ async def test_a_bug_is_one_line_with_a_hint(
     ]
     code, _, err = await run(capsys, *argv)
     assert code == 1
-    assert err == "whautochat: error: internal error (KeyError): 'oops' (--debug for details)\n"
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        [],
-        ["webhooks"],
-        ["webhooks", "list", "--page", "0"],
-        ["webhooks", "list", "--limit", "ten"],
-        ["webhooks", "list", "--page", "2", "--all"],
-        ["webhooks", "create", "--name", "a"],
-        ["webhooks", "update", "wh_1", "--active", "--inactive"],
-        ["nope"],
-    ],
-)
-async def test_usage_errors_exit_2(capsys: Any, argv: list[str]) -> None:
-    code, out, err = await run(capsys, *argv)
-    assert (code, out) == (2, "")
-    assert "error:" in err
-
-
-async def test_help_and_version(capsys: Any) -> None:
-    code, out, _ = await run(capsys, "--help")
-    assert code == 0
-    assert "Exit codes: 0 ok, 1 API error, 2 usage error" in " ".join(out.split())
-    code, out, _ = await run(capsys, "webhooks", "update", "--help")
-    assert "no 'get one webhook' endpoint" in " ".join(out.split())
-    code, out, _ = await run(capsys, "--version")
-    assert (code, out.split()[0]) == (0, "whautochat")
-
-
-async def test_main_runs_its_own_event_loop(env: FakeWhautoChat, capsys: Any) -> None:
-    env.seed_webhooks(1)
-    # main() calls asyncio.run(): in a thread, while this loop keeps serving the fake.
-    assert await asyncio.to_thread(cli.main, ["webhooks", "list", "--json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == 1
-
-
-def test_main_turns_ctrl_c_into_130(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def interrupted(argv: Any) -> int:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(cli, "run", interrupted)
-    assert cli.main(["demo"]) == 130
-    assert capsys.readouterr().err == "whautochat: interrupted\n"
-
-
-def test_python_dash_m_runs_main(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "argv", ["whautochat", "--version"])
-    with pytest.raises(SystemExit) as exit_:
-        runpy.run_module("whautochat_async", run_name="__main__")
-    assert exit_.value.code == 0
-    assert capsys.readouterr().out.startswith("whautochat ")
-
-
-def test_the_console_script_is_main() -> None:
-    (script,) = entry_points(group="console_scripts", name="whautochat")
-    assert script.value == "whautochat_async.cli:main"
-    assert script.load() is cli.main
+    assert err == (
+        "whautochat: error: internal error (KeyError): 'oops'\n"
+        "hint: run again with --debug for the traceback\n"
+    )

@@ -29,13 +29,13 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env | extra
 
 
+#: The command line, run as a process (in development mode: leaks would show).
+WHAUTOCHAT = (sys.executable, "-X", "dev", "-m", "whautochat_async")
+
+
 async def whautochat(*argv: str, env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-X",
-        "dev",
-        "-m",
-        "whautochat_async",
+        *WHAUTOCHAT,
         *argv,
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -58,8 +58,7 @@ async def test_usage_error_in_a_subprocess() -> None:
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert (process.returncode, out) == (2, b"")
     assert err.decode().splitlines() == [
-        "whautochat: error: no API key: pass api_key=... or set the WHAUTOCHAT_API_KEY "
-        "environment variable"
+        "whautochat: error: no API key: set the WHAUTOCHAT_API_KEY environment variable"
     ]
 
 
@@ -137,6 +136,10 @@ async def test_demo_in_process(capsys: Any) -> None:
     assert "   dry run, nothing written: 1 to create, 1 to update, 3 to delete" in out
     assert "   done: 1 created, 1 updated, 3 deleted, 1 unchanged, 0 failed" in out
     assert "   5 webhooks in 3 requests of up to 2" in out
+    # Step 8 deletes the hook its code names: `hook`, the 'orders' webhook of step 2.
+    step_8 = out.split("8. Delete a webhook")[1].splitlines()
+    assert step_8[1] == '   >>> await client.webhooks.delete(hook)  # or delete("wh_...")'
+    assert re.fullmatch(r"   deleted wh_\w+ \('orders'\)", step_8[2])
     assert out.splitlines()[-1] == "Done: the fake API answered 16 requests."
     assert asyncio.all_tasks() == {asyncio.current_task()}
 

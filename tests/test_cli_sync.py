@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +44,7 @@ async def test_sync_prints_the_plan_then_the_report(
     env: FakeWhautoChat, capsys: Any, spec_file: Path
 ) -> None:
     hooks = env.seed_webhooks(3)
-    code, out, err = await run(capsys, "webhooks", "sync", str(spec_file), "--prune")
+    code, out, err = await run(capsys, "webhooks", "sync", str(spec_file), "--prune", "-vy")
     assert code == 0
     assert out.splitlines() == [
         f"~ update  'webhook-0002' ({hooks[1]['id']})",
@@ -85,7 +83,8 @@ async def test_nothing_to_do(env: FakeWhautoChat, capsys: Any, tmp_path: Path) -
     code, out, _ = await run(capsys, "webhooks", "sync", str(path))
     assert (code, out) == (
         0,
-        "= 0 unchanged\ndone: 0 created, 0 updated, 0 deleted, 0 unchanged, 0 failed\n",
+        "plan: nothing to change (0 unchanged)\n"
+        "done: 0 created, 0 updated, 0 deleted, 0 unchanged, 0 failed\n",
     )
 
 
@@ -133,40 +132,72 @@ async def test_key_server_url(env: FakeWhautoChat, capsys: Any, tmp_path: Path) 
     path = tmp_path / "h.json"
     spec = {"name": "renamed", "serverUrl": hook["serverUrl"], "events": hook["events"]}
     path.write_text(json.dumps([spec]), encoding="utf-8")
-    code, out, _ = await run(capsys, "webhooks", "sync", str(path), "--key", "server_url")
+    code, out, _ = await run(capsys, "webhooks", "sync", str(path), "--key", "server_url", "-v")
     assert code == 0
     assert "      name:       webhook-0001 -> renamed" in out.splitlines()
     assert env.webhooks[0]["name"] == "renamed"
 
 
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-async def test_long_runs_show_progress_on_a_terminal(
-    env: FakeWhautoChat, capsys: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+async def test_the_plan_summary_shows_counts_and_the_first_few_of_each_kind(
+    env: FakeWhautoChat, capsys: Any, tmp_path: Path
 ) -> None:
-    hooks = env.seed_webhooks(12)
-    specs = [{**h, "active": False} for h in hooks]
+    hooks = env.seed_webhooks(5)
+    specs = [{**spec_of(h), "active": False} for h in hooks] + [
+        {"name": f"new-{i}", "serverUrl": "https://a.io", "events": ["contact_created"]}
+        for i in range(4)
+    ]
     path = tmp_path / "h.json"
-    path.write_text(
-        json.dumps([{k: s[k] for k in ("name", "serverUrl", "events", "active")} for s in specs])
-    )
-    terminal = Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
-    code, out, _ = await run(capsys, "webhooks", "sync", str(path), "--concurrency", "3")
+    path.write_text(json.dumps(specs))
+    code, out, _ = await run(capsys, "webhooks", "sync", str(path))
     assert code == 0
-    drawn = terminal.getvalue()
-    assert drawn.startswith("\rapplying  1/12")
-    assert drawn.endswith("\rapplying 12/12\n")
-    assert out.endswith("done: 0 created, 12 updated, 0 deleted, 0 unchanged, 0 failed\n")
+    assert out.splitlines() == [
+        "plan: 4 to create, 5 to update, 0 to delete, 0 unchanged",
+        "+ create  'new-0'",
+        "+ create  'new-1'",
+        "+ create  'new-2'",
+        "  ... and 1 more to create",
+        f"~ update  'webhook-0001' ({hooks[0]['id']}): active",
+        f"~ update  'webhook-0002' ({hooks[1]['id']}): active",
+        f"~ update  'webhook-0003' ({hooks[2]['id']}): active",
+        "  ... and 2 more to update",
+        "(--verbose or --dry-run shows every change)",
+        "done: 4 created, 5 updated, 0 deleted, 0 unchanged, 0 failed",
+    ]
+
+
+def spec_of(hook: dict[str, Any]) -> dict[str, Any]:
+    return {k: hook[k] for k in ("name", "serverUrl", "events", "active")}
+
+
+async def test_quiet_prints_only_the_summary(
+    env: FakeWhautoChat, capsys: Any, spec_file: Path
+) -> None:
+    env.seed_webhooks(3)
+    code, out, err = await run(capsys, "webhooks", "sync", str(spec_file), "-q", "--prune", "-y")
+    assert (code, err) == (0, "")
+    assert out == "done: 1 created, 1 updated, 1 deleted, 1 unchanged, 0 failed\n"
+
+
+async def test_prune_without_a_terminal_needs_yes(
+    env: FakeWhautoChat, capsys: Any, spec_file: Path
+) -> None:
+    env.seed_webhooks(4)
+    code, _, err = await run(capsys, "webhooks", "sync", str(spec_file), "--prune", "-q")
+    assert code == 2
+    assert err == (
+        f"whautochat: error: refusing to delete 2 webhooks not in {spec_file} without "
+        "confirmation: pass --yes (no terminal to ask on)\n"
+    )
+    assert {r.method for r in env.requests} == {"GET"}  # planned, nothing written
+    env.webhooks[:] = env.webhooks[:2]  # nothing to delete: --prune needs no --yes
+    code, _, _ = await run(capsys, "webhooks", "sync", str(spec_file), "--prune", "-q")
+    assert code == 0
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--concurrency", "0"], "--concurrency must be >= 1, got 0"),
+        (["--concurrency", "0"], "argument --concurrency: expected an integer >= 1, got '0'"),
         (["--key", "events"], "invalid choice: 'events'"),
     ],
 )

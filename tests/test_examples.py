@@ -7,6 +7,8 @@ import importlib.util
 import io
 import json
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from types import ModuleType
@@ -20,6 +22,8 @@ from whautochat_async import WhautoChat
 from whautochat_async.testing import FakeWhautoChat
 
 from .conftest import API_KEY
+from .test_cli_output import ClosedPipe
+from .test_cli_processes import clean_env
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -68,18 +72,24 @@ async def test_aiohttp_app_holds_one_client_for_its_lifetime(fake: FakeWhautoCha
 
 async def test_aiohttp_app_maps_errors(fake: FakeWhautoChat) -> None:
     example = load_example("aiohttp_app")
-    app = example.make_app(api_key=API_KEY, base_url=fake.url, environ={})
+    app = example.make_app(api_key=API_KEY, base_url=fake.url, environ={}, retry=0)
     async with TestClient(TestServer(app)) as http:
         bad = await http.post("/webhooks", json={"name": "n", "events": ["contact_created"]})
         assert bad.status == 400
         assert "server_url must be a string" in (await bad.json())["error"]
         assert (await http.post("/webhooks", json=[1])).status == 400
+        not_json = await http.post("/webhooks", data=b"{name: n")
+        assert (not_json.status, await not_json.json()) == (
+            400,
+            {"error": "the body must be a JSON object"},
+        )
         missing = await http.delete("/webhooks/wh_gone")
-        assert (missing.status, (await missing.json())["status"]) == (502, 404)
+        assert (missing.status, await missing.json()) == (404, {"error": "no such webhook"})
+        fake.faults.status(401, times=1)  # our own setup is wrong: not the caller's fault
+        assert (await http.get("/webhooks")).status == 502
         fake.faults.drop_before(times=None)
-        down = await http.get("/webhooks")  # after the client's retries
-        assert down.status == 502
-        assert "Server disconnected" in (await down.json())["error"]
+        down = await http.get("/webhooks")  # (retry=0 here: at once)
+        assert (down.status, await down.json()) == (503, {"error": example.API_DOWN})
 
 
 def with_state(app: Any, state: dict[str, Any]) -> Callable[..., Any]:
@@ -116,6 +126,28 @@ async def test_starlette_lifespan_holds_one_client(
     assert not client.closed
 
 
+async def test_starlette_answers_503_while_the_api_is_down(env: FakeWhautoChat) -> None:
+    app = load_example("starlette_app").create_app(retry=0)  # (the error at once)
+    async with app.router.lifespan_context(app) as state:
+        transport = httpx.ASGITransport(app=with_state(app, state))
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
+            await starlette_errors(env, http)
+
+
+async def starlette_errors(env: FakeWhautoChat, http: httpx.AsyncClient) -> None:
+    env.faults.drop_before(times=None)
+    down = await http.get("/webhooks")
+    assert (down.status_code, down.json()) == (
+        503,
+        {"error": "the WhautoChat API is unavailable; try again later"},
+    )
+    env.faults.clear()
+    env.faults.status(403, times=1)
+    refused = await http.get("/webhooks")
+    assert refused.status_code == 502
+    assert "403" in refused.json()["error"]
+
+
 async def test_the_module_level_starlette_app_opens_no_client_at_import() -> None:
     example = load_example("starlette_app")
     assert example.app.router.lifespan_context is not None
@@ -137,6 +169,23 @@ async def test_sync_worker_once(env: FakeWhautoChat, tmp_path: Path) -> None:
     env.faults.status(422, method="PUT")
     path.write_text(json.dumps([{**SPECS[0], "active": False}]))
     assert await example.main([str(path), "--once"]) == 1
+
+
+async def test_sync_worker_once_logs_a_bad_file_without_a_traceback(
+    env: FakeWhautoChat, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    example = load_example("sync_worker")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[webhooks]\nname =")
+    assert await example.main([str(bad), "--once"]) == 2
+    assert caplog.records[-1].getMessage().startswith(f"not synced: {bad}")
+    assert caplog.records[-1].exc_info is None
+    env.faults.status(403, times=1)  # (not retried: no waiting here)
+    good = tmp_path / "hooks.json"
+    good.write_text(json.dumps(SPECS))
+    assert await example.main([str(good), "--once"]) == 1
+    assert "not synced: GET /v1/webhooks" in caplog.records[-1].getMessage()
+    assert env.webhooks == []
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -179,3 +228,34 @@ async def test_export_jsonl_streams_every_webhook(env: FakeWhautoChat, tmp_path:
     target = tmp_path / "hooks.jsonl"
     assert await example.main([str(target)]) == 0
     assert len(target.read_text().splitlines()) == 150
+
+
+async def test_export_jsonl_stops_quietly_when_stdout_closes(
+    env: FakeWhautoChat, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = load_example("export_jsonl")
+    env.seed_webhooks(250)
+    assert await example.main(["-"], stdout=ClosedPipe(500)) == example.CLOSED_PIPE
+    assert capsys.readouterr().err == ""
+    assert env.request_count <= 2
+
+
+async def test_export_jsonl_piped_to_head_in_a_process(fake: FakeWhautoChat) -> None:
+    fake.seed_webhooks(400)
+    env = clean_env(WHAUTOCHAT_API_KEY=API_KEY, WHAUTOCHAT_BASE_URL=fake.url)
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as head:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                str(EXAMPLES / "export_jsonl.py"),
+                env=env,
+                stdout=write_end,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        finally:
+            os.close(write_end)
+        first = await asyncio.to_thread(head.readline)
+    assert json.loads(first)["name"] == "webhook-0001"
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert (process.returncode, err.decode()) == (load_example("export_jsonl").CLOSED_PIPE, "")

@@ -13,7 +13,7 @@ from ..client import WhautoChat
 from ..models import Webhook, WebhookEvent, WebhookSpec
 from ..testing import FakeWhautoChat
 from ._output import Console, webhook_line, webhook_table
-from .webhooks_sync import format_plan, format_report
+from ._plan_text import format_plan, format_report
 
 __all__ = ["register", "run_demo"]
 
@@ -21,11 +21,11 @@ DEMO_KEY = "demo-key"
 ORDERS_URL = "https://example.com/hooks/orders"
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+def register(commands: Any, base: argparse.ArgumentParser) -> None:
     """Add ``demo``."""
     parser = commands.add_parser(
         "demo",
-        parents=[common],
+        parents=[base],
         help="create, list, stream, update, sync and delete against an embedded fake API",
     )
     parser.add_argument("--seed", type=int, default=7, help="the fake's id seed (default 7)")
@@ -71,10 +71,11 @@ async def run_demo(console: Console, *, seed: int = 7) -> None:
             )
             updated = await client.webhooks.update(created, active=False)
             console.print(f"   updated {webhook_line(updated)}")
-            billing = await _sync(client, console, step)
+            await _sync(client, console, step)
+            # The code shown is the code run: `hook` is 'orders', created in step 2.
             step("Delete a webhook", 'await client.webhooks.delete(hook)  # or delete("wh_...")')
-            await client.webhooks.delete(billing)
-            console.print(f"   deleted {billing.id} ({billing.name!r})")
+            await client.webhooks.delete(updated)
+            console.print(f"   deleted {updated.id} ({updated.name!r})")
         console.print(f"\nDone: the fake API answered {fake.request_count} requests.")
 
 
@@ -106,7 +107,7 @@ async def _stream(client: WhautoChat, fake: FakeWhautoChat, console: Console, st
     console.print(f"   {len(names)} webhooks in {spent} requests of up to 2")
 
 
-async def _sync(client: WhautoChat, console: Console, step: _Steps) -> Webhook:
+async def _sync(client: WhautoChat, console: Console, step: _Steps) -> None:
     desired = [
         WebhookSpec(
             name="orders",
@@ -136,7 +137,6 @@ async def _sync(client: WhautoChat, console: Console, step: _Steps) -> Webhook:
     step("Sync for real", "report = await client.webhooks.sync(desired, prune=True)")
     report = await client.webhooks.sync(desired, prune=True)
     console.print(_indent(format_report(report)))
-    return next(o.result for o in report.outcomes if o.result and o.result.name == "billing")
 
 
 def _indent(text: str) -> str:

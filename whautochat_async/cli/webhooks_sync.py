@@ -1,42 +1,56 @@
-"""``whautochat webhooks sync FILE``: show the plan as a diff, apply it, print the report."""
+"""``whautochat webhooks sync FILE``: plan, show it, confirm deletes, apply, report."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Iterable, Sequence
+import shlex
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from .._sync_checks import KEY_FIELDS
 from ..client import WhautoChat
 from ..errors import InvalidInputError
-from ..models import WebhookSpec
+from ..models import Webhook, WebhookSpec
+from ..resources.webhooks import Webhooks
 from ..specs import load_specs
 from ..sync import SyncAction, SyncOutcome, SyncReport, apply_plan, plan_webhooks
-from ._common import UsageError, open_client
-from ._output import Console, Progress, events_text, yes_no
+from ._common import UsageError, confirm, open_client
+from ._options import add_api_options, add_json_option, positive_int
+from ._output import Console
+from ._plan_text import format_plan, format_report, plan_summary, report_json
+from ._progress import Progress, Tally, ticking
 
-__all__ = ["format_plan", "register", "report_json", "run_sync"]
-
-_SIGNS = {SyncAction.CREATE: "+", SyncAction.UPDATE: "~", SyncAction.DELETE: "-"}
+__all__ = ["register", "run_sync"]
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Any, base: argparse.ArgumentParser) -> None:
     """Add ``webhooks sync``."""
     parser = sub.add_parser(
         "sync",
-        parents=[common],
+        parents=[base],
         help="make the webhooks match a spec file",
         description="Make the webhooks match FILE (.json or .toml, as written by export): "
-        "list them once, print the plan, then create, update and (with --prune) delete.",
+        "list them once, show the plan, then create, update and (with --prune) delete. "
+        "Deleting asks first on a terminal; elsewhere it needs --yes.",
     )
     parser.add_argument("file", metavar="FILE")
     parser.add_argument("--prune", action="store_true", help="delete webhooks not in FILE")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    parser.add_argument("-y", "--yes", action="store_true", help="delete without asking")
     parser.add_argument(
-        "--concurrency", type=int, default=4, metavar="N", help="writes at once (default 4)"
+        "--concurrency",
+        type=positive_int,
+        default=4,
+        metavar="N",
+        help="writes at once (default 4)",
     )
     parser.add_argument("--key", choices=KEY_FIELDS, default="name", help="match on (default name)")
+    talk = parser.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true", help="only the final summary")
+    talk.add_argument("-v", "--verbose", action="store_true", help="the full plan, every change")
+    add_json_option(parser, help="the report as JSON for scripts")
+    add_api_options(parser)
     parser.set_defaults(handler=sync_command)
 
 
@@ -45,48 +59,40 @@ async def sync_command(args: argparse.Namespace, console: Console) -> int:
     specs = await asyncio.to_thread(load_specs, args.file)
     if args.prune and not specs:
         raise UsageError(f"{args.file} holds no webhook: refusing to --prune every webhook")
-    if args.concurrency < 1:
-        raise UsageError(f"--concurrency must be >= 1, got {args.concurrency}")
     async with open_client(args) as client:
         try:
-            report = await run_sync(
-                client,
-                specs,
-                console,
-                key=args.key,
-                prune=args.prune,
-                dry_run=args.dry_run,
-                concurrency=args.concurrency,
-            )
+            report = await run_sync(client, specs, console, args)
         except InvalidInputError as exc:  # a spec the plan refused (an unknown event)
             raise InvalidInputError(f"{args.file}: {exc}") from exc
     return 0 if report.ok else 1
 
 
 async def run_sync(
-    client: WhautoChat,
-    specs: Sequence[WebhookSpec],
-    console: Console,
-    *,
-    key: str = "name",
-    prune: bool = False,
-    dry_run: bool = False,
-    concurrency: int = 4,
+    client: WhautoChat, specs: Sequence[WebhookSpec], console: Console, args: argparse.Namespace
 ) -> SyncReport:
-    """List, print the plan, apply it with a progress line, print the report."""
-    plan = await plan_webhooks(client.webhooks, specs, key=key, prune=prune)
-    if not console.json:
-        console.print(format_plan(plan))
-    if dry_run:
+    """List, show the plan, confirm deletes, apply it with progress, print the report."""
+    tally = Tally(console.err, "listing", enabled=console.can_show_progress() and not args.quiet)
+    try:
+        target = _TalliedListing(client.webhooks, tally)
+        plan = await plan_webhooks(target, specs, key=args.key, prune=args.prune)
+    finally:
+        tally.close()
+    if not (console.json or args.quiet):
+        full = args.verbose or args.dry_run
+        console.print(format_plan(plan) if full else plan_summary(plan))
+    if args.dry_run:
         report = SyncReport(outcomes=plan, dry_run=True)
     else:
-        progress = Progress(console.err, sum(1 for outcome in plan if outcome.is_write))
-        try:
-            report = await apply_plan(
-                client.webhooks, plan, concurrency=concurrency, on_progress=progress
+        deletes = sum(1 for outcome in plan if outcome.action is SyncAction.DELETE)
+        if deletes:
+            noun = f"{deletes} webhook{'s' * (deletes != 1)}"
+            await confirm(
+                console,
+                f"Delete {noun} not in {args.file}? This cannot be undone.",
+                yes=args.yes,
+                refusal=f"refusing to delete {noun} not in {args.file}",
             )
-        finally:
-            progress.close()
+        report = await _apply(client, plan, console, args)
     if console.json:
         console.emit_json(report_json(report))
     else:
@@ -94,90 +100,45 @@ async def run_sync(
     return report
 
 
-def format_plan(plan: Iterable[SyncOutcome]) -> str:
-    """The plan as a readable diff: ``+`` create, ``~`` update, ``-`` delete."""
-    lines: list[str] = []
-    unchanged = 0
-    for outcome in plan:
-        if outcome.action is SyncAction.UNCHANGED:
-            unchanged += 1
-            continue
-        lines.append(f"{_SIGNS[outcome.action]} {outcome.action.value:<7} {_title(outcome)}")
-        lines.extend(f"      {line}" for line in _details(outcome))
-    if unchanged or not lines:
-        lines.append(f"= {unchanged} unchanged")
-    return "\n".join(lines)
+async def _apply(
+    client: WhautoChat,
+    plan: Sequence[SyncOutcome],
+    console: Console,
+    args: argparse.Namespace,
+) -> SyncReport:
+    """Apply ``plan`` with a progress line; an interrupt says how to see what is left."""
+    total = sum(1 for outcome in plan if outcome.is_write)
+    progress = Progress(console.err, total, enabled=console.can_show_progress() and not args.quiet)
+    check = ["whautochat", "webhooks", "sync", args.file, "--dry-run"]
+    check += ["--prune"] * args.prune + (["--key", args.key] if args.key != "name" else [])
+    try:
+        async with ticking(progress):
+            with console.writing(
+                lambda: f"{progress.done} of {total} writes were done; any of the others",
+                shlex.join(check),
+            ):
+                return await apply_plan(
+                    client.webhooks,
+                    plan,
+                    concurrency=args.concurrency,
+                    on_progress=progress,
+                    on_wait=progress.waiting,
+                )
+    finally:
+        progress.close()
 
 
-def _title(outcome: SyncOutcome) -> str:
-    webhook_id = outcome.webhook_id
-    return f"{outcome.key!r}" + ("" if webhook_id is None else f" ({webhook_id})")
+class _TalliedListing:
+    """The client's webhooks, whose ``list()`` walks page by page counting on ``tally``."""
 
+    def __init__(self, webhooks: Webhooks, tally: Tally) -> None:
+        self._webhooks, self._tally = webhooks, tally
+        self.create, self.update, self.delete = webhooks.create, webhooks.update, webhooks.delete
 
-def _details(outcome: SyncOutcome) -> list[str]:
-    spec, current = outcome.spec, outcome.current
-    if outcome.action is SyncAction.CREATE and spec is not None:
-        return [
-            f"name:       {spec.name}",
-            f"server_url: {spec.server_url}",
-            f"events:     {events_text(spec.events)}",
-            f"active:     {yes_no(spec.active)}",
-        ]
-    if outcome.action is SyncAction.UPDATE and current is not None:
-        return [_change(field, current, value) for field, value in outcome.changes.items()]
-    return []
-
-
-def _change(field: str, current: Any, value: Any) -> str:
-    label = f"{field}:".ljust(11)
-    if field == "events":
-        old, new = {str(e) for e in current.events}, [str(e) for e in value]
-        added = [f"+{event}" for event in new if event not in old]
-        removed = [f"-{event}" for event in map(str, current.events) if event not in new]
-        return f"{label} {' '.join(added + removed)}"
-    if field == "active":
-        return f"{label} {yes_no(current.active)} -> {yes_no(value)}"
-    return f"{label} {getattr(current, field)} -> {value}"
-
-
-def format_report(report: SyncReport) -> str:
-    """The failures, one line each, then the summary."""
-    lines = [
-        f"! {outcome.action.value} {outcome.key!r} failed: {_one_line(outcome.error)}"
-        for outcome in report.failures
-    ]
-    prefix = "dry run, nothing written: " if report.dry_run else "done: "
-    return "\n".join([*lines, prefix + report.summary()])
-
-
-def report_json(report: SyncReport) -> dict[str, Any]:
-    """The report as JSON-ready data."""
-    return {
-        "dry_run": report.dry_run,
-        "ok": report.ok,
-        "summary": report.summary(),
-        "counts": {action.value: count for action, count in report.counts.items()},
-        "failed": len(report.failures),
-        "outcomes": [_outcome_json(outcome) for outcome in report.outcomes],
-    }
-
-
-def _outcome_json(outcome: SyncOutcome) -> dict[str, Any]:
-    changes = {field: _plain(value) for field, value in outcome.changes.items()}
-    return {
-        "action": outcome.action.value,
-        "key": outcome.key,
-        "id": outcome.webhook_id,
-        "ok": outcome.ok,
-        "changes": changes,
-        "error": None if outcome.error is None else _one_line(outcome.error),
-    }
-
-
-def _plain(value: Any) -> Any:
-    return [str(event) for event in value] if isinstance(value, tuple) else value
-
-
-def _one_line(error: BaseException | None) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return f"{type(error).__name__}: {text}"
+    async def list(self) -> AsyncIterator[Webhook]:
+        """Every webhook; the next page is fetched while this one is planned."""
+        async with self._webhooks.list(prefetch=1) as listing:
+            async for page in listing.pages():
+                self._tally.add(len(page))
+                for webhook in page:
+                    yield webhook

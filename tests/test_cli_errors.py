@@ -1,0 +1,184 @@
+"""Errors in the CLI's own names, each with its hint; event names checked with a suggestion."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import functools
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from whautochat_async import (
+    APIConnectionError,
+    APITimeoutError,
+    ConfigurationError,
+    InternalServerError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnknownOutcomeError,
+    WhautoChat,
+)
+from whautochat_async._http.protocol import Response
+from whautochat_async.cli import _common
+from whautochat_async.cli._common import open_client
+from whautochat_async.cli._errors import describe
+from whautochat_async.testing import FakeWhautoChat
+
+from .test_cli import env, run
+
+__all__ = ["env"]  # the fixture, shared with test_cli.py
+
+
+def at(status: int) -> dict[str, Response]:
+    """The ``response=`` of an APIStatusError: a GET of the listing answered ``status``."""
+    url = "http://127.0.0.1/v1/webhooks"
+    return {"response": Response(method="GET", url=url, status=status, headers={}, body=b"")}
+
+
+CREATE = ["webhooks", "create", "--name=a", "--server-url=https://a.io"]
+
+
+@pytest.mark.parametrize(
+    ("error", "message", "hint", "code"),
+    [
+        (
+            RateLimitError("GET /v1/webhooks -> 429: slow down", retry_after=29.6, **at(429)),
+            "GET /v1/webhooks -> 429: slow down",
+            "the API's rate limit is spent: wait 30 s and try again",
+            1,
+        ),
+        (
+            RateLimitError("429", **at(429)),
+            "429",
+            "the API's rate limit is spent: wait a minute and try again",
+            1,
+        ),
+        (
+            UnknownOutcomeError("POST /v1/webhooks: no answer"),
+            "POST /v1/webhooks: no answer",
+            "the write may have happened: check with `whautochat webhooks list --all` "
+            "before retrying",
+            1,
+        ),
+        (InternalServerError("500: boom\n  oops", **at(500)), "500: boom oops", None, 1),
+        (
+            PermissionDeniedError("403: no", **at(403)),
+            "403: no",
+            "the key in WHAUTOCHAT_API_KEY may not be allowed to do this",
+            1,
+        ),
+        (
+            APITimeoutError("GET /v1/webhooks timed out"),
+            "GET /v1/webhooks timed out",
+            "the API did not answer in time; try again, or check --base-url",
+            1,
+        ),
+        (
+            PermissionError(errno.EACCES, "Permission denied", "/etc/x"),
+            "/etc/x: Permission denied",
+            None,
+            1,
+        ),
+        (
+            ConfigurationError("base_url must be http(s) with a host, got 'x'"),
+            "--base-url must be http(s) with a host, got 'x'",
+            None,
+            2,
+        ),
+        (
+            OSError(errno.EADDRINUSE, "port 8080 on 127.0.0.1 is already in use"),
+            "port 8080 on 127.0.0.1 is already in use",
+            "another program uses that port: pick another with --port, or --port 0 for any",
+            1,
+        ),
+    ],
+)
+def test_describe(error: Exception, message: str, hint: str | None, code: int) -> None:
+    assert describe(error) == (message, hint, code)
+
+
+def test_a_connection_that_could_not_open_points_at_base_url() -> None:
+    error = APIConnectionError("GET /v1/webhooks failed: refused", request_sent=False)
+    assert "check --base-url (or WHAUTOCHAT_BASE_URL)" in str(describe(error).hint)
+    assert "`whautochat fake-server`" in str(describe(error).hint)
+    assert describe(APIConnectionError("reset", request_sent=True)).hint is None
+
+
+async def test_connection_refused_end_to_end(
+    env: FakeWhautoChat, capsys: Any, unused_tcp_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No retries: the same error at once, without sleeping through the back-off.
+    monkeypatch.setattr(_common, "WhautoChat", functools.partial(WhautoChat, retry=0))
+    base_url = f"http://127.0.0.1:{unused_tcp_port}"
+    code, _, err = await run(capsys, "webhooks", "list", "--base-url", base_url)
+    assert code == 1
+    first, hint = err.splitlines()
+    assert first.startswith("whautochat: error: GET /v1/webhooks failed: Cannot connect to host")
+    assert hint.startswith("hint: nothing answers at that address: check --base-url")
+
+
+async def test_plain_http_names_the_cli_option(env: FakeWhautoChat, capsys: Any) -> None:
+    code, _, err = await run(capsys, "webhooks", "list", "--base-url", "http://api.example.com")
+    assert code == 2
+    assert err == (
+        "whautochat: error: --base-url 'http://api.example.com' uses plain http to a non-loopback "
+        "host, which would send the API key in clear; use https, or pass --allow-insecure-http\n"
+    )
+    assert env.request_count == 0
+    args = argparse.Namespace(base_url="http://api.example.com", allow_insecure_http=True)
+    async with open_client(args) as client:  # accepted: no request is made here
+        assert not client.closed
+
+
+async def test_a_port_in_use_has_a_hint(capsys: Any) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        code, out, err = await run(capsys, "fake-server", "--port", port)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"whautochat: error: port {port} on 127.0.0.1 is already in use\n"
+        "hint: another program uses that port: pick another with --port, or --port 0 for any\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "suggestion"),
+    [("CONTACT_CREATED", "contact_created"), ("contact_createdd", "contact_created")],
+)
+async def test_an_unknown_event_gets_the_closest_name(
+    env: FakeWhautoChat, capsys: Any, given: str, suggestion: str
+) -> None:
+    code, _, err = await run(capsys, *CREATE, "--event", given)
+    assert code == 2
+    assert f"unknown event {given!r}; did you mean {suggestion!r}? (valid: " in err
+    assert env.request_count == 0
+
+
+async def test_an_unknown_event_in_a_spec_file_gets_a_suggestion(
+    env: FakeWhautoChat, capsys: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "h.json"
+    spec = {"name": "a", "serverUrl": "https://a.io", "events": ["contact_tag_aded"]}
+    path.write_text(json.dumps([spec]))
+    code, _, err = await run(capsys, "webhooks", "sync", str(path))
+    assert code == 2
+    assert err.splitlines()[-1] == "hint: did you mean 'contact_tag_added'?"
+
+
+async def test_a_repeated_event_counts_once(env: FakeWhautoChat, capsys: Any) -> None:
+    argv = [*CREATE, "--event=contact_created", "--event=contact_tag_added"]
+    code, _, _ = await run(capsys, *argv, "--event=contact_created")
+    assert code == 0
+    assert env.webhooks[0]["events"] == ["contact_created", "contact_tag_added"]
+    (hook,) = env.webhooks
+    code, _, _ = await run(
+        capsys, "webhooks", "update", hook["id"], *["--event=contact_created"] * 2
+    )
+    assert code == 0
+    assert env.webhooks[0]["events"] == ["contact_created"]

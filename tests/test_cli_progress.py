@@ -1,0 +1,153 @@
+"""The CLI's progress line (cli/_progress.py), on a fake terminal with an injected clock."""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+
+import pytest
+
+from whautochat_async.cli._progress import (
+    PROGRESS_THRESHOLD,
+    Progress,
+    Tally,
+    _duration,
+    ticking,
+)
+
+from .virtual_time import VirtualTime
+
+OK, FAILED = SimpleNamespace(ok=True), SimpleNamespace(ok=False)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def progress(total: int = 40, *, enabled: bool = True) -> tuple[Progress, io.StringIO, Clock]:
+    stream, clock = io.StringIO(), Clock()
+    return Progress(stream, total, enabled=enabled, clock=clock), stream, clock
+
+
+def last_frame(stream: io.StringIO) -> str:
+    return stream.getvalue().rsplit("\r", 1)[-1]
+
+
+def test_the_line_has_done_total_rate_and_time_left() -> None:
+    bar, stream, clock = progress(40)
+    clock.now += 0.5
+    bar(1, 40, OK)
+    assert last_frame(stream) == "applying  1/40 - 2.0/s, 20 s left"
+    clock.now += 0.5
+    bar(2, 40, FAILED)
+    assert last_frame(stream) == "applying  2/40, 1 failed - 2.0/s, 19 s left"
+    assert bar.failed == 1
+
+
+def test_the_rate_is_the_current_one_not_the_mean() -> None:
+    bar, stream, clock = progress(400)
+    for done in range(1, 31):  # 30 fast writes, then 20 slow ones
+        clock.now += 0.1 if done <= 10 else 1.0
+        bar(done, 400, OK)
+    assert bar.rate() == pytest.approx(1.0)
+    assert last_frame(stream).endswith("1.0/s, 6 min 10 s left")
+
+
+def test_waiting_for_the_rate_limit_is_said_until_the_next_write() -> None:
+    bar, stream, clock = progress(400)
+    clock.now += 1
+    bar(88, 400, OK)
+    bar.waiting(39.6)
+    waiting = last_frame(stream)
+    assert waiting == "applying  88/400 - waiting for rate limit (40 s)"
+    clock.now += 40
+    bar(89, 400, OK)
+    frame = last_frame(stream)
+    assert frame.rstrip() == "applying  89/400 - 0.0/s, 1 h 46 min left"
+    # A shorter line is padded with spaces over the longer one it replaces.
+    assert len(frame) == max(len(waiting), len(frame.rstrip()))
+
+
+def test_close_ends_the_line_once() -> None:
+    bar, stream, _ = progress(12)
+    bar.close()
+    assert stream.getvalue() == ""  # nothing drawn: nothing to end
+    bar(12, 12, OK)
+    bar.close()
+    bar.close()
+    assert stream.getvalue() == "\rapplying 12/12\n"
+
+
+@pytest.mark.parametrize("total", [PROGRESS_THRESHOLD - 1, 500])
+def test_nothing_is_drawn_when_disabled_or_short(total: int) -> None:
+    bar, stream, _ = progress(total, enabled=total < PROGRESS_THRESHOLD)
+    bar(1, total, FAILED)
+    bar.waiting(5)
+    bar.close()
+    assert stream.getvalue() == ""
+    assert bar.failed == 1  # still counted
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.4, "0 s"), (59, "59 s"), (61, "1 min 1 s"), (3725, "1 h 2 min")],
+)
+def test_durations(seconds: float, text: str) -> None:
+    assert _duration(seconds) == text
+
+
+def test_a_tally_counts_then_wipes_its_line() -> None:
+    stream = io.StringIO()
+    tally = Tally(stream, "listing", enabled=True)
+    tally.add(100)
+    tally.add(50)
+    assert tally.count == 150
+    tally.close()
+    tally.close()
+    blank = " " * len("listing: 150 webhooks so far")
+    assert stream.getvalue() == (
+        "\rlisting: 100 webhooks so far\rlisting: 150 webhooks so far" + f"\r{blank}\r"
+    )
+    quiet = Tally(stream := io.StringIO(), "listing", enabled=False)
+    quiet.add(3)
+    quiet.close()
+    assert (stream.getvalue(), quiet.count) == ("", 3)
+
+
+def test_a_wait_counts_down_on_each_tick() -> None:
+    bar, stream, clock = progress(400)
+    bar.tick()
+    assert stream.getvalue() == ""  # no wait under way: nothing to redraw
+    bar.waiting(30)
+    clock.now += 10.2
+    bar.tick()
+    assert last_frame(stream).rstrip() == "applying   0/400 - waiting for rate limit (20 s)"
+    clock.now += 25
+    bar.tick()
+    assert last_frame(stream).rstrip() == "applying   0/400 - waiting for rate limit (0 s)"
+    bar(1, 400, OK)
+    frames = stream.getvalue().count("\r")
+    bar.tick()  # the write went through: the wait is over
+    assert stream.getvalue().count("\r") == frames
+
+
+async def test_ticking_ticks_every_interval_while_the_work_runs() -> None:
+    time = VirtualTime()
+    stream = io.StringIO()
+    bar = Progress(stream, 400, enabled=True, clock=time.clock)
+    async with ticking(bar, interval=1.0, sleep=time.sleep):
+        bar.waiting(3)
+        for _ in range(3):
+            await time.settle()
+            await time.advance()
+        await time.settle()
+    countdown = [frame.rstrip()[-5:] for frame in stream.getvalue().split("\r")[1:]]
+    assert countdown == ["(3 s)", "(2 s)", "(1 s)", "(0 s)"]
+    assert time.slept == [1.0] * 4  # the fourth sleep was cancelled at the exit
+    async with ticking(Progress(stream, 1, enabled=True), sleep=time.sleep):
+        pass  # too short to draw: no ticker at all
+    assert time.slept == [1.0] * 4

@@ -1,0 +1,102 @@
+"""An exception as the command line words it: its message in the CLI's names, a hint, a code."""
+
+from __future__ import annotations
+
+import errno
+import re
+from typing import NamedTuple
+
+from ..errors import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    InvalidInputError,
+    PermissionDeniedError,
+    RateLimitError,
+    SyncError,
+    UnknownOutcomeError,
+    WhautoChatError,
+)
+from ._options import suggest_event
+
+__all__ = ["CommandError", "Failure", "UsageError", "describe"]
+
+#: Where the CLI reads the key (the client's own environment variable).
+API_KEY_ENV = "WHAUTOCHAT_API_KEY"
+#: The CLI's command that shows what is on the server, named by every "check" hint.
+LIST_COMMAND = "whautochat webhooks list --all"
+
+# The library speaks Python (keyword arguments); the command line has options for them.
+_CLI_NAMES = (
+    ("pass api_key=... or set", "set"),
+    ("pass allow_insecure_http=True", "pass --allow-insecure-http"),
+    ("base_url", "--base-url"),
+)
+
+# How the library names a bad event (in a spec file, say): the CLI suggests the closest.
+_UNKNOWN_EVENT = re.compile(r"unknown event name '([^']*)'")
+
+
+class UsageError(Exception):
+    """The command was given something it cannot work with (exit code 2)."""
+
+
+class CommandError(Exception):
+    """The command could not be carried out, though the API answered (exit code 1)."""
+
+
+class Failure(NamedTuple):
+    """What to print for an error, and the exit code."""
+
+    message: str
+    hint: str | None
+    code: int
+
+
+#: Errors in what the user gave (arguments, environment, spec file): exit code 2.
+USAGE_ERRORS = (UsageError, ConfigurationError, InvalidInputError, SyncError)
+
+
+def describe(exc: BaseException) -> Failure:
+    """The message (one line, in the CLI's names), a hint where one helps, and the exit code."""
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    if isinstance(exc, OSError) and exc.filename:
+        text = f"{exc.filename}: {text}"
+    message = " ".join(text.split()) or type(exc).__name__
+    if isinstance(exc, ConfigurationError):
+        for python, cli in _CLI_NAMES:
+            message = message.replace(python, cli)
+    code = 2 if isinstance(exc, USAGE_ERRORS) else 1
+    return Failure(message, _hint(exc), code)
+
+
+def _hint(exc: BaseException) -> str | None:
+    unknown_event = _UNKNOWN_EVENT.search(str(exc)) if isinstance(exc, InvalidInputError) else None
+    if unknown_event:
+        suggestion = suggest_event(unknown_event.group(1))
+        return f"did you mean {suggestion!r}?" if suggestion else None
+    if isinstance(exc, AuthenticationError):
+        return f"check the API key in {API_KEY_ENV}"
+    if isinstance(exc, PermissionDeniedError):
+        return f"the key in {API_KEY_ENV} may not be allowed to do this"
+    if isinstance(exc, RateLimitError):
+        wait = "a minute" if exc.retry_after is None else f"{exc.retry_after:.0f} s"
+        return f"the API's rate limit is spent: wait {wait} and try again"
+    if isinstance(exc, UnknownOutcomeError):
+        return f"the write may have happened: check with `{LIST_COMMAND}` before retrying"
+    if isinstance(exc, APITimeoutError):
+        return "the API did not answer in time; try again, or check --base-url"
+    if isinstance(exc, APIConnectionError) and not exc.request_sent:
+        return (
+            "nothing answers at that address: check --base-url (or WHAUTOCHAT_BASE_URL), "
+            "or start a local fake API with `whautochat fake-server`"
+        )
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        return "another program uses that port: pick another with --port, or --port 0 for any"
+    return None
+
+
+def is_expected(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failure the CLI words itself (not a bug)."""
+    return isinstance(exc, WhautoChatError | UsageError | CommandError | OSError)
