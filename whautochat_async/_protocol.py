@@ -14,10 +14,10 @@ from urllib.parse import quote
 import attrs
 
 from ._version import __version__
-from .converters import excerpt_of
 from .errors import (
     RateLimitError,
     ResponseValidationError,
+    excerpt_of,
     status_error_class,
 )
 

@@ -15,7 +15,7 @@ from ._config import Timeout, environment, resolve_api_key, resolve_base_url
 from ._requester import Requester
 from ._retry import RetryPolicy
 from ._transport import Transport
-from .converters import make_converter
+from .converters import shared_converter
 from .errors import ClientClosedError
 from .ratelimit import RateLimit, RateLimiter, resolve_rate_limiter
 from .resources import Webhooks
@@ -63,7 +63,7 @@ class WhautoChat:
         key = resolve_api_key(api_key, env)
         transport = Transport(base_url=self._base_url, api_key=key, session=session)
         limiter = resolve_rate_limiter(rate_limit, api_key=key, base_url=str(self._base_url))
-        self._converter: cattrs.Converter = make_converter()
+        self._converter: cattrs.Converter = shared_converter()
         self._is_view = False
         self._requester = Requester(
             transport,

@@ -6,12 +6,11 @@ import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from ..converters import make_converter
+from ..converters import shared_converter
 from ..models import Event, Webhook
 
 __all__ = ["Console", "Progress", "events_text", "table", "webhook_line", "wire"]
 
-_CONVERTER = make_converter()
 #: A sync with at least this many writes shows a progress line (on a terminal only).
 PROGRESS_THRESHOLD = 10
 
@@ -38,7 +37,7 @@ class Console:
 
 def wire(webhook: Webhook) -> dict[str, Any]:
     """A webhook as the API sends it (camelCase, unknown fields included)."""
-    data: dict[str, Any] = _CONVERTER.unstructure(webhook)
+    data: dict[str, Any] = shared_converter().unstructure(webhook)
     return data
 
 
