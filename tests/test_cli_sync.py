@@ -192,7 +192,7 @@ async def test_bad_files_are_usage_errors(env: FakeWhautoChat, capsys: Any, tmp_
     assert code == 2
     assert "missing.toml: cannot read the spec file" in err
     empty = tmp_path / "empty.toml"
-    empty.write_text("")
+    empty.write_text("webhooks = []\n")  # an empty file: refused by load_specs itself
     code, _, err = await run(capsys, "webhooks", "sync", str(empty), "--prune")
     assert code == 2
     assert "refusing to --prune every webhook" in err

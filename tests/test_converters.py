@@ -181,7 +181,8 @@ def test_events_unstructure_to_their_values_and_never_through_str() -> None:
         name="n", server_url="https://x.io", events=(WebhookEvent.CONTACT_TAG_ADDED, Mine.CC)
     )
     assert CONVERTER.unstructure(spec)["events"] == ["contact_tag_added", "contact_created"]
-    odd = WebhookSpec(name="n", server_url="https://x.io", events=("future_event", None))
+    odd = WebhookSpec(name="n", server_url="https://x.io", events=("future_event",))
+    object.__setattr__(odd, "events", ("future_event", None))  # past the model's own check
     assert CONVERTER.unstructure(odd)["events"] == ["future_event", None]
 
 

@@ -13,7 +13,17 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "whautochat_async"
-PURE = ["_call", "_protocol", "_retry", "_sync_plan", "_walk", "converters", "models", "errors"]
+PURE = [
+    "_call",
+    "_protocol",
+    "_retry",
+    "sync/_plan",
+    "sync/_checks",
+    "_walk",
+    "converters",
+    "models",
+    "errors",
+]
 EDGE = {"aiohttp", "asyncio", "socket", "redis"}
 UPPER = {"_transport", "_requester", "client", "pagination", "resources", "sync", "cli"}
 

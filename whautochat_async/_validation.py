@@ -42,25 +42,30 @@ def check_active(active: Any) -> bool:
     return active
 
 
-def check_events(events: Any, *, allowed_unknown: Iterable[str] = ()) -> tuple[Event, ...]:
-    """A non-empty list of known event names; names in ``allowed_unknown`` pass as-is."""
+def check_events(
+    events: Any, *, allowed_unknown: Iterable[str] = (), allow_unknown_events: bool = False
+) -> tuple[Event, ...]:
+    """A non-empty list of known event names; names in ``allowed_unknown`` pass as-is.
+
+    With ``allow_unknown_events`` every string passes (unknown names stay plain strings).
+    """
     if isinstance(events, str | bytes) or not isinstance(events, Iterable):
         raise InvalidInputError(
             f"events must be a list of event names, got {events!r}; valid names: {_VALID_EVENTS}"
         )
     allowed = frozenset(allowed_unknown)  # once: it may be a one-shot iterator
-    checked = tuple(_check_event(event, allowed) for event in events)
+    checked = tuple(_check_event(event, allowed, allow_unknown_events) for event in events)
     if not checked:
         raise InvalidInputError(f"events must not be empty; valid names: {_VALID_EVENTS}")
     return checked
 
 
-def _check_event(event: Any, allowed_unknown: frozenset[str]) -> Event:
+def _check_event(event: Any, allowed_unknown: frozenset[str], allow_any: bool) -> Event:
     if isinstance(event, WebhookEvent):
         return event
     if isinstance(event, str) and event in EVENTS_BY_VALUE:
         return EVENTS_BY_VALUE[event]
-    if isinstance(event, str) and event in allowed_unknown:
+    if isinstance(event, str) and (allow_any or event in allowed_unknown):
         return event
     raise InvalidInputError(f"unknown event name {event!r}; valid names: {_VALID_EVENTS}")
 

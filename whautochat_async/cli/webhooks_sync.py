@@ -7,12 +7,11 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .._sync_checks import KEY_FIELDS
 from ..client import WhautoChat
 from ..errors import InvalidInputError
 from ..models import WebhookSpec
 from ..specs import load_specs
-from ..sync import SyncAction, SyncOutcome, SyncReport, apply_plan, plan_webhooks
+from ..sync import KEY_FIELDS, SyncAction, SyncOutcome, SyncReport, apply_plan, plan_webhooks
 from ._common import UsageError, open_client
 from ._output import Console, Progress, events_text, yes_no
 

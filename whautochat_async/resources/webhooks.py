@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import attrs
 import cattrs
@@ -26,7 +26,7 @@ from ..errors import (
 )
 from ..models import DeleteResult, Event, Page, Webhook, WebhookSpec
 from ..pagination import AsyncPaginator
-from ..sync import ProgressCallback, SyncKey, SyncReport, sync_webhooks
+from ..sync import SyncOptions, SyncReport, sync_webhooks
 
 T = TypeVar("T")
 _WEBHOOK_LIST = list[Webhook]  # named here: the class defines a method called list
@@ -137,33 +137,13 @@ class Webhooks:
         return result
 
     async def sync(
-        self,
-        desired: Iterable[WebhookSpec],
-        *,
-        key: SyncKey = "name",
-        prune: bool = False,
-        dry_run: bool = False,
-        concurrency: int = 4,
-        on_progress: ProgressCallback | None = None,
+        self, desired: Iterable[WebhookSpec], **options: Unpack[SyncOptions]
     ) -> SyncReport:
         """Make the webhooks match ``desired``: list once, plan, write what differs.
 
-        See :mod:`whautochat_async.sync`. Nothing is written with ``dry_run``; a webhook
-        not in ``desired`` is deleted only with ``prune``.
-
-        Raises:
-            InvalidInputError: a spec or option is invalid (before any request).
-            SyncError: a key is ambiguous (before any write).
+        Options and errors: see :func:`whautochat_async.sync.sync_webhooks`.
         """
-        return await sync_webhooks(
-            self,
-            desired,
-            key=key,
-            prune=prune,
-            dry_run=dry_run,
-            concurrency=concurrency,
-            on_progress=on_progress,
-        )
+        return await sync_webhooks(self, desired, **options)
 
     def _structure(self, response: protocol.Response, kind: type[T]) -> T:
         data = protocol.decode_json(response)

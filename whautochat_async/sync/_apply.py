@@ -1,47 +1,30 @@
-"""Declarative bulk sync: make the server's webhooks match a list of :class:`WebhookSpec`.
+"""Carrying out a sync: list once, plan, then the writes, a few at a time, each a client call.
 
-``await client.webhooks.sync(desired)`` lists the webhooks once, plans with
-:func:`plan_sync` (pure, see :mod:`whautochat_async._sync_plan` for the rules) and applies
-the plan with :func:`apply_plan`. The two steps are public so a caller can show the plan
-before applying it, as the command line does.
-
-Applying: writes start in plan order (desired order, then deletes) on at most
-``concurrency`` at a time, each through the client, so under its rate limiter, retries and
-deadline. A failed write is recorded in its outcome and the others go on. Cancelling the
-sync cancels the writes in flight and waits for them: no task outlives it. A sync that
-changes k of N webhooks costs the listing's pages plus k writes (plus any retries).
-
-Each write is one client call, and a call's deadline includes its wait for the rate
-limiter: keep the deadline at least as long as the limiter's window (the defaults, 60 s
-and 100 requests per 60 s, are fine). With a shorter one, writes of a big sync that wait
-too long fail with DeadlineExceededError having sent nothing; the sync is declarative, so
-running it again finishes the job.
+A failed write is recorded in its outcome and the others go on: the sync is declarative,
+so running it again finishes the job. Cancelling it cancels the writes in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 import attrs
 
-from ._sync_checks import SyncKey, check_specs
-from ._sync_plan import SyncAction, SyncOutcome, plan_sync
-from ._validation import check_positive_int
-from .errors import InvalidInputError
-from .models import DeleteResult, Event, Webhook, WebhookSpec
+from .._validation import check_positive_int
+from ..errors import InvalidInputError
+from ..models import DeleteResult, Event, Webhook, WebhookSpec
+from ._checks import SyncKey, check_specs, key_function
+from ._plan import SyncAction, SyncOutcome, plan_checked
 
 __all__ = [
     "ProgressCallback",
-    "SyncAction",
-    "SyncKey",
-    "SyncOutcome",
+    "SyncOptions",
     "SyncReport",
     "SyncTarget",
     "WebhookWriter",
     "apply_plan",
-    "plan_sync",
     "plan_webhooks",
     "sync_webhooks",
 ]
@@ -66,6 +49,17 @@ class SyncTarget(WebhookWriter, Protocol):
     """The writes plus a listing that walks every page (``client.webhooks`` again)."""
 
     def list(self) -> AsyncIterable[Webhook]: ...
+
+
+class SyncOptions(TypedDict, total=False):
+    """The keyword options of :func:`sync_webhooks` (and ``client.webhooks.sync``)."""
+
+    key: SyncKey
+    prune: bool
+    allow_empty_prune: bool
+    dry_run: bool
+    concurrency: int
+    on_progress: ProgressCallback | None
 
 
 @attrs.frozen(kw_only=True)
@@ -121,18 +115,24 @@ async def sync_webhooks(
     *,
     key: SyncKey = "name",
     prune: bool = False,
+    allow_empty_prune: bool = False,
     dry_run: bool = False,
     concurrency: int = 4,
     on_progress: ProgressCallback | None = None,
 ) -> SyncReport:
     """Check ``desired``, list the webhooks once, plan, then apply (unless ``dry_run``).
 
+    ``prune`` deletes the webhooks no spec matches; with an empty ``desired`` that is
+    every webhook, refused unless ``allow_empty_prune`` says it is meant.
+
     Raises:
-        InvalidInputError: a spec or an option is invalid (before any request).
+        InvalidInputError: an option is invalid, or an empty prune (before any request).
         SyncError: a key is ambiguous (before any write).
     """
     _check_options(concurrency, on_progress)
-    plan = await plan_webhooks(webhooks, desired, key=key, prune=prune)
+    plan = await plan_webhooks(
+        webhooks, desired, key=key, prune=prune, allow_empty_prune=allow_empty_prune
+    )
     if dry_run:
         return SyncReport(outcomes=plan, dry_run=True)
     return await apply_plan(webhooks, plan, concurrency=concurrency, on_progress=on_progress)
@@ -144,17 +144,20 @@ async def plan_webhooks(
     *,
     key: SyncKey = "name",
     prune: bool = False,
+    allow_empty_prune: bool = False,
 ) -> tuple[SyncOutcome, ...]:
     """Check ``desired`` before any request, then list the webhooks once and plan.
 
     Raises:
-        InvalidInputError: a spec is invalid (before any request).
+        InvalidInputError: ``desired`` is not a list of specs, an empty prune (before any
+            request), or an event name the matched webhook does not hold.
         SyncError: a key is repeated in ``desired`` (before any request), or shared by two
             server webhooks a spec would match.
     """
-    specs = check_specs(desired, key)
+    key_of = key_function(key)
+    specs = check_specs(desired, key_of, prune=prune, allow_empty_prune=allow_empty_prune)
     current = [webhook async for webhook in webhooks.list()]
-    return plan_sync(specs, current, key=key, prune=prune)
+    return plan_checked(specs, current, key_of, prune=prune)
 
 
 async def apply_plan(
