@@ -40,7 +40,15 @@ class WebhookWriter(Protocol):
         self, *, name: str, server_url: str, events: Sequence[Event], active: bool = True
     ) -> Webhook: ...
 
-    async def update(self, webhook: Webhook, **changes: Any) -> Webhook: ...
+    async def update(
+        self,
+        webhook: Webhook,
+        *,
+        name: str = ...,
+        server_url: str = ...,
+        events: Sequence[Event] = ...,
+        active: bool = ...,
+    ) -> Webhook: ...
 
     async def delete(self, webhook_or_id: Webhook | str) -> DeleteResult: ...
 
