@@ -215,3 +215,11 @@ def test_spec_of_a_webhook_keeps_the_writable_fields() -> None:
 def test_parse_specs_names_its_source() -> None:
     with pytest.raises(InvalidInputError, match=r"^inline: expected a list"):
         parse_specs(3, source="inline")
+
+
+def test_the_spec_functions_are_importable_from_their_old_home_too() -> None:
+    import whautochat_async
+    from whautochat_async import specs
+
+    assert specs.load_specs is load_specs is whautochat_async.load_specs
+    assert specs.dump_specs is dump_specs
