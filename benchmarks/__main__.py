@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ._common import Result, Settings
 from ._server import ServerProcess
+from .client_cost import client_memory_scenario, construction_scenario
 from .creating import create_scenario
 from .limiter import limiter_fleet_scenario, limiter_overhead_scenario
 from .listing import floor_scenario, prefetch_scenario
@@ -39,6 +40,8 @@ SCENARIOS: dict[str, Scenario] = {
     "7b": lambda settings, _: limiter_fleet_scenario(settings),
     "8a": crowd_scenario,
     "8b": lambda settings, _: registry_scenario(settings),
+    "10a": construction_scenario,
+    "10b": client_memory_scenario,
 }
 
 

@@ -46,7 +46,7 @@ async def test_json_and_json_lines_stream_the_wire_format(env: FakeWhautoChat, c
     assert [json.loads(line) for line in out.splitlines()] == env.webhooks
     code, out, _ = await run(capsys, "webhooks", "list", "--all", "--limit", "2", "--json")
     assert json.loads(out) == env.webhooks
-    env.webhooks.clear()
+    env.webhooks = []
     assert await run(capsys, "webhooks", "list", "--all", "--json") == (0, "[]\n", "")
 
 

@@ -189,7 +189,7 @@ async def test_prune_without_a_terminal_needs_yes(
         "confirmation: pass --yes (no terminal to ask on)\n"
     )
     assert {r.method for r in env.requests} == {"GET"}  # planned, nothing written
-    env.webhooks[:] = env.webhooks[:2]  # nothing to delete: --prune needs no --yes
+    env.webhooks = env.webhooks[:2]  # nothing to delete: --prune needs no --yes
     code, _, _ = await run(capsys, "webhooks", "sync", str(spec_file), "--prune", "-q")
     assert code == 0
 
@@ -223,7 +223,7 @@ async def test_bad_files_are_usage_errors(env: FakeWhautoChat, capsys: Any, tmp_
     assert code == 2
     assert "missing.toml: cannot read the spec file" in err
     empty = tmp_path / "empty.toml"
-    empty.write_text("")
+    empty.write_text("webhooks = []\n")  # an empty file: refused by load_specs itself
     code, _, err = await run(capsys, "webhooks", "sync", str(empty), "--prune")
     assert code == 2
     assert "refusing to --prune every webhook" in err

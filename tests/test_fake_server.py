@@ -294,50 +294,25 @@ def _ids_a_seed_gives(seed: int, count: int) -> list[str]:
     return [item["id"] for item in twin.seed_webhooks(count)]
 
 
-_EDITS = [
-    "append",
-    "assign_a_new_list",
-    "replace_elements",
-    "pop_then_append",
-    "clear_then_refill",
-    "slice_assignment",
-    "insert",
-    "iadd",
-    "plain_list_in_the_store",
-]
+_EDITS = ["assign_a_new_list", "replace_elements", "add_webhook", "assign_in_the_store"]
 
 
 @pytest.mark.parametrize("how", _EDITS)
 def test_new_ids_avoid_ids_the_test_stored_directly(how: str) -> None:
     # With a seed the next ids are known in advance; storing them by hand first must
-    # not make the store hand out a duplicate, whichever way the list was changed,
-    # including edits that keep its length.
+    # not make the store hand out a duplicate, whichever way they were stored.
     upcoming = _ids_a_seed_gives(5, 4)
     fake = FakeWhautoChat(seed=5)
-    fake.seed_webhooks(2)  # takes upcoming[0:2]; the id index now exists
+    fake.seed_webhooks(2)  # takes upcoming[0:2]
     by_hand = [{"id": upcoming[2], "name": "by hand"}, {"id": upcoming[3], "name": "by hand"}]
     hooks = fake.webhooks
-    if how == "append":
-        hooks.append(by_hand[0])
-        hooks.append(by_hand[1])
-    elif how == "assign_a_new_list":
+    if how == "assign_a_new_list":
         fake.webhooks = [*hooks, *by_hand]
     elif how == "replace_elements":
-        hooks[0], hooks[1] = by_hand
-    elif how == "pop_then_append":
-        hooks.pop()
-        hooks.pop(0)
-        hooks.extend(by_hand)
-    elif how == "clear_then_refill":
-        hooks.clear()
-        hooks.extend(by_hand)
-    elif how == "slice_assignment":
-        hooks[:] = by_hand
-    elif how == "insert":
-        hooks.insert(0, by_hand[0])
-        hooks.insert(1, by_hand[1])
-    elif how == "iadd":
-        hooks += by_hand
+        fake.webhooks = by_hand
+    elif how == "add_webhook":
+        for fields in by_hand:
+            fake.add_webhook(**fields)
     else:
         fake.store.items = [*hooks, *by_hand]
     added = fake.seed_webhooks(3)
@@ -346,14 +321,22 @@ def test_new_ids_avoid_ids_the_test_stored_directly(how: str) -> None:
     assert not {item["id"] for item in added} & set(upcoming)
 
 
-def test_an_id_edited_inside_a_stored_webhook_counts_from_the_next_list_change() -> None:
+def test_an_id_changed_by_assigning_the_list_counts_at_once() -> None:
     upcoming = _ids_a_seed_gives(9, 3)
     fake = FakeWhautoChat(seed=9)
     fake.seed_webhooks(2)
-    fake.webhooks[0]["id"] = upcoming[2]  # in place: the documented blind spot ...
-    del fake.webhooks[1]  # ... closed by any change to the list itself
+    fake.webhooks = [{**fake.webhooks[0], "id": upcoming[2]}]  # ids are keys: assign
     added = fake.add_webhook()
     assert added["id"] != upcoming[2]
+
+
+def test_two_stored_webhooks_never_share_an_id() -> None:
+    fake = FakeWhautoChat()
+    fake.add_webhook(id="wh_same")
+    with pytest.raises(ValueError, match="wh_same"):
+        fake.add_webhook(id="wh_same")
+    with pytest.raises(ValueError, match="share the id 'wh_x'"):
+        fake.webhooks = [{"id": "wh_x"}, {"id": "wh_x"}]
 
 
 def test_stored_webhooks_are_copies_both_ways() -> None:

@@ -208,7 +208,7 @@ async def test_hooks_can_shift_items_between_pages(
 
     async def insert_first(request: web.Request) -> None:
         if request.query.get("page") == "2":
-            fake.webhooks.insert(0, {"id": "wh_new", "name": "new"})
+            fake.webhooks = [{"id": "wh_new", "name": "new"}, *fake.webhooks]
 
     fake.before_request.extend([lambda r: seen.append(r.method), insert_first])
     url = f"{fake.url}/v1/webhooks?limit=2"

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 
-from whautochat_async import DeleteResult, Page, Webhook, WebhookEvent, WebhookSpec
+from whautochat_async import (
+    DeleteResult,
+    InvalidInputError,
+    Page,
+    Webhook,
+    WebhookEvent,
+    WebhookSpec,
+)
 
 HOOK = Webhook(id="wh_1", name="a", server_url="https://a.io", active=True, events=["x"])
 
@@ -48,3 +57,30 @@ def test_webhook_event_is_a_str_enum() -> None:
     assert WebhookEvent("contact_created") == "contact_created"
     assert str(WebhookEvent.CONTACT_TAG_ADDED) == "contact_tag_added"
     assert len(WebhookEvent) == 13
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"events": 42}, "events must be a list of event names, got 42"),
+        ({"events": [42]}, "unknown event name 42"),
+        ({"events": []}, "events must not be empty"),
+        ({"name": None}, "name must be a non-empty string"),
+        ({"server_url": "ftp://x.io"}, "server_url must be an http"),
+        ({"active": "yes"}, "active must be True or False"),
+    ],
+)
+def test_a_spec_checks_its_fields_when_built(fields: dict[str, Any], message: str) -> None:
+    good: dict[str, Any] = {
+        "name": "n",
+        "server_url": "https://x.io",
+        "events": ["contact_created"],
+    }
+    with pytest.raises(InvalidInputError, match=message):
+        WebhookSpec(**(good | fields))
+
+
+def test_a_spec_keeps_unknown_event_names_and_maps_known_ones() -> None:
+    spec = WebhookSpec(name="n", server_url="https://x.io", events=["contact_created", "later"])
+    assert spec.events == (WebhookEvent.CONTACT_CREATED, "later")
+    assert type(spec.events[0]) is WebhookEvent

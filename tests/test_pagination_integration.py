@@ -126,7 +126,8 @@ async def test_webhooks_created_on_pages_already_read_are_not_yielded_twice(
     def create_at_front(request: web.Request) -> None:
         if query_page(request) > 1:
             fake.add_webhook(name="created-meanwhile")
-            fake.webhooks.insert(0, fake.webhooks.pop())
+            hooks = fake.webhooks
+            fake.webhooks = [hooks[-1], *hooks[:-1]]  # the new one first
 
     fake.before_request.append(create_at_front)
     yielded = [w.id async for w in client.webhooks.list(limit=10)]
@@ -141,7 +142,7 @@ async def test_webhooks_deleted_during_the_walk_never_cause_a_repeat_or_a_loop(
 
     def delete_first(request: web.Request) -> None:
         if query_page(request) > 1:
-            del fake.webhooks[0]
+            fake.webhooks = fake.webhooks[1:]
 
     fake.before_request.append(delete_first)
     yielded = [w.id async for w in client.webhooks.list(limit=10, prefetch=1)]

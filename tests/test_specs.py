@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
 
 from whautochat_async import InvalidInputError, Webhook, WebhookEvent, WebhookSpec
-from whautochat_async.specs import dump_specs, load_specs, parse_specs, spec_of
+from whautochat_async.sync import dump_specs, load_specs, parse_specs, spec_of
 
 ORDERS = WebhookSpec(
     name="orders",
@@ -55,9 +57,27 @@ def test_load_json_list_or_webhooks_object(tmp_path: Path, wrap: bool) -> None:
     assert load_specs(write(tmp_path, "hooks.json", json.dumps(data))) == [ORDERS]
 
 
-def test_empty_files_hold_no_specs(tmp_path: Path) -> None:
-    assert load_specs(write(tmp_path, "empty.toml", "")) == []
+def test_only_an_explicit_empty_list_holds_no_specs(tmp_path: Path) -> None:
+    assert load_specs(write(tmp_path, "empty.toml", "webhooks = []\n")) == []
     assert load_specs(write(tmp_path, "empty.json", "[]")) == []
+    assert load_specs(write(tmp_path, "wrapped.json", '{"webhooks": []}')) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("empty.toml", "", "the file is empty"),
+        ("blank.json", " \n", "the file is empty"),
+        ("comments.toml", "# nothing yet\n", "expected a list of webhook specs"),
+        ("table.json", "{}", "expected a list of webhook specs"),
+    ],
+)
+def test_a_file_without_an_explicit_list_is_an_error(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    # sync(load_specs(path), prune=True) must never wipe an account over an empty file.
+    with pytest.raises(InvalidInputError, match=message):
+        load_specs(write(tmp_path, name, text))
 
 
 def test_unknown_event_names_are_kept_for_the_sync_to_judge(tmp_path: Path) -> None:
@@ -136,6 +156,37 @@ def test_dump_then_load_round_trips(tmp_path: Path, toml: bool) -> None:
     assert load_specs(path) == [ORDERS, tricky]
 
 
+def _spec_or_none(name: str, path: str, events: list[Any], active: bool) -> WebhookSpec | None:
+    try:
+        return WebhookSpec(
+            name=name, server_url=f"https://a.io/{path}", events=events, active=active
+        )
+    except InvalidInputError:
+        return None
+
+
+_SPECS = st.builds(
+    _spec_or_none,
+    name=st.text(min_size=1),
+    path=st.text(),
+    events=st.lists(st.sampled_from(WebhookEvent) | st.text(min_size=1), min_size=1),
+    active=st.booleans(),
+)
+_DEL = WebhookSpec(name="del \x7f nul \x00 tab \t", server_url="https://a.io/\x7f", events=["e"])
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(specs=[_DEL], toml=True)
+@example(specs=[], toml=True)
+@given(specs=st.lists(_SPECS, max_size=3), toml=st.booleans())
+def test_whatever_dump_specs_writes_load_specs_reads_back_equal(
+    tmp_path: Path, specs: list[WebhookSpec | None], toml: bool
+) -> None:
+    assume(None not in specs)
+    path = write(tmp_path, "out.toml" if toml else "out.json", dump_specs(specs, toml=toml))
+    assert load_specs(path) == specs
+
+
 def test_dump_json_uses_the_wire_names() -> None:
     assert json.loads(dump_specs([ORDERS])) == [
         {
@@ -164,3 +215,11 @@ def test_spec_of_a_webhook_keeps_the_writable_fields() -> None:
 def test_parse_specs_names_its_source() -> None:
     with pytest.raises(InvalidInputError, match=r"^inline: expected a list"):
         parse_specs(3, source="inline")
+
+
+def test_the_spec_functions_are_importable_from_their_old_home_too() -> None:
+    import whautochat_async
+    from whautochat_async import specs
+
+    assert specs.load_specs is load_specs is whautochat_async.load_specs
+    assert specs.dump_specs is dump_specs

@@ -186,13 +186,26 @@ async def test_server_duplicates_stop_before_any_write(
 
 
 async def test_invalid_spec_sends_nothing(client: WhautoChat, fake: FakeWhautoChat) -> None:
-    with pytest.raises(InvalidInputError, match=r"desired\[1\] \(key 'b'\): server_url"):
-        await client.webhooks.sync([spec("a"), spec("b", "not a url")])
+    with pytest.raises(InvalidInputError, match="server_url must be an http"):
+        spec("b", "not a url")  # refused when built: a sync never meets it
+    with pytest.raises(InvalidInputError, match=r"desired\[1\] is a dict"):
+        await client.webhooks.sync([spec("a"), {"name": "b"}])  # type: ignore[list-item]
+    with pytest.raises(InvalidInputError, match="would delete every webhook"):
+        await client.webhooks.sync([], prune=True)
     with pytest.raises(InvalidInputError, match="concurrency must be an integer >= 1"):
         await client.webhooks.sync([spec("a")], concurrency=0)
     with pytest.raises(InvalidInputError, match="on_progress must be callable"):
         await client.webhooks.sync([spec("a")], on_progress=3)  # type: ignore[arg-type]
     assert fake.request_count == 0
+
+
+async def test_an_allowed_empty_prune_deletes_every_webhook(
+    client: WhautoChat, fake: FakeWhautoChat
+) -> None:
+    fake.seed_webhooks(3)
+    report = await client.webhooks.sync([], prune=True, allow_empty_prune=True)
+    assert report.summary() == "0 created, 0 updated, 3 deleted, 0 unchanged, 0 failed"
+    assert fake.webhooks == []
 
 
 async def test_one_failure_among_many(client: WhautoChat, fake: FakeWhautoChat) -> None:

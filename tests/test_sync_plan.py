@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from whautochat_async import InvalidInputError, SyncError, Webhook, WebhookEvent, WebhookSpec
-from whautochat_async._sync_checks import check_specs, key_function
-from whautochat_async._sync_plan import SyncAction, SyncOutcome, differences, plan_sync
+from whautochat_async.sync import SyncAction, SyncOutcome, differences, plan_sync
+from whautochat_async.sync._checks import check_specs, key_function
 
 CREATED = WebhookEvent.CONTACT_CREATED
 INCOMING = WebhookEvent.INCOMING_WHATSAPP_MESSAGE
@@ -90,8 +90,8 @@ def test_prune_deletes_the_others_last_in_listing_order() -> None:
     assert plan[2].spec is None
 
 
-def test_empty_desired_with_prune_deletes_everything() -> None:
-    plan = plan_sync([], [hook("wh_1", "a"), hook("wh_2", "b")], prune=True)
+def test_empty_desired_with_an_allowed_prune_deletes_everything() -> None:
+    plan = plan_sync([], [hook("wh_1", "a"), hook("wh_2", "b")], prune=True, allow_empty_prune=True)
     assert actions(plan) == [("delete", "a"), ("delete", "b")]
 
 
@@ -136,16 +136,21 @@ def test_bad_key_is_invalid_input() -> None:
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        (spec(" "), r"desired\[1\] \(key ' '\): name must be a non-empty string"),
-        (spec("x", "ftp://a.io"), r"desired\[1\] \(key 'x'\): server_url must be an http"),
-        (spec("x", events=[]), r"desired\[1\] \(key 'x'\): events must not be empty"),
-        (spec("x", active="yes"), r"desired\[1\] \(key 'x'\): active must be True or False"),
-        ({"name": "x"}, r"desired\[1\] is a dict, not a WebhookSpec"),
+        (lambda: spec(" "), r"name must be a non-empty string"),
+        (lambda: spec("x", "ftp://a.io"), r"server_url must be an http"),
+        (lambda: spec("x", events=[]), r"events must not be empty"),
+        (lambda: spec("x", active="yes"), r"active must be True or False"),
     ],
 )
-def test_invalid_specs_are_named_by_index_and_key(bad: Any, message: str) -> None:
+def test_invalid_specs_are_refused_when_built(bad: Any, message: str) -> None:
+    # A spec checks its fields when it is built, so a sync never meets an invalid one.
     with pytest.raises(InvalidInputError, match=message):
-        check_specs([spec("ok"), bad])
+        bad()
+
+
+def test_what_is_not_a_spec_is_named_by_index() -> None:
+    with pytest.raises(InvalidInputError, match=r"desired\[1\] is a dict, not a WebhookSpec"):
+        check_specs([spec("ok"), {"name": "x"}])  # type: ignore[list-item]
 
 
 def test_a_single_spec_or_a_mapping_is_not_a_list() -> None:
@@ -153,12 +158,13 @@ def test_a_single_spec_or_a_mapping_is_not_a_list() -> None:
         check_specs(spec("a"))  # type: ignore[arg-type]
 
 
-def test_failing_key_function_does_not_hide_the_spec_error() -> None:
-    def key(item: Any) -> Any:
-        raise KeyError("boom")
-
-    with pytest.raises(InvalidInputError, match=r"\(key unknown\): name must be"):
-        check_specs([spec("")], key)
+def test_an_empty_prune_is_refused_unless_allowed() -> None:
+    current = [hook("wh_1", "a")]
+    with pytest.raises(InvalidInputError, match="allow_empty_prune=True"):
+        plan_sync([], current, prune=True)
+    (outcome,) = plan_sync([], current, prune=True, allow_empty_prune=True)
+    assert outcome.action is SyncAction.DELETE
+    assert plan_sync([], current) == ()  # without prune nothing is deleted: allowed
 
 
 def test_unknown_event_is_refused_on_create() -> None:
@@ -218,7 +224,7 @@ def test_applying_the_plan_reaches_the_desired_state(
     current = [
         hook(f"wh_{i}", s.name, s.server_url, events=s.events) for i, s in enumerate(current_specs)
     ]
-    plan = plan_sync(desired, current, prune=prune)
+    plan = plan_sync(desired, current, prune=prune, allow_empty_prune=True)
     after = simulate(current, plan)
     by_name = {s.name: s for s in after.values()}
     for wanted in desired:

@@ -33,8 +33,7 @@ from .errors import (
 from .models import DeleteResult, Event, Page, Webhook, WebhookChanges, WebhookEvent, WebhookSpec
 from .pagination import AsyncPaginator
 from .ratelimit import RateLimit, RateLimiter, SlidingWindowRateLimiter
-from .specs import load_specs
-from .sync import SyncAction, SyncOutcome, SyncReport
+from .sync import SyncAction, SyncOutcome, SyncReport, load_specs
 
 __all__ = [
     "APIConnectionError",

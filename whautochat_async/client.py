@@ -16,7 +16,7 @@ from ._http.requester import Requester
 from ._http.retry import RetryPolicy
 from ._http.transport import Transport
 from ._limiter_registry import resolve_rate_limiter
-from .converters import make_converter
+from .converters import shared_converter
 from .errors import ClientClosedError
 from .ratelimit import RateLimit, RateLimiter
 from .resources import Webhooks
@@ -73,7 +73,7 @@ class WhautoChat:
         key = resolve_api_key(api_key, env)
         transport = Transport(base_url=self._base_url, api_key=key, session=session)
         limiter = resolve_rate_limiter(rate_limit, api_key=key, base_url=str(self._base_url))
-        self._converter: cattrs.Converter = make_converter()
+        self._converter: cattrs.Converter = shared_converter()
         self._is_view = False
         self._requester = Requester(
             transport,

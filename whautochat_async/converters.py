@@ -1,13 +1,14 @@
-"""The one cattrs converter that maps the attrs models to the wire and back.
+"""The cattrs converter that maps the attrs models to the wire and back.
 
-``make_converter()`` builds it; every hook is registered in ``configure_converter()``,
-in one place and in a deliberate order. Response data is validated strictly here
-(``"false"`` is not a bool, ``1`` is not a string) because cattrs' own hooks coerce.
+Built once per process (``shared_converter()``: building one costs milliseconds); its hooks
+are registered in ``configure_converter()`` in a deliberate order, and validate strictly
+(``"false"`` is not a bool) because cattrs' own hooks coerce.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -17,15 +18,18 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from .errors import ResponseValidationError
+from .errors import ResponseValidationError, excerpt_of
 from .models import EVENTS_BY_VALUE, DeleteResult, Event, Webhook, WebhookEvent, WebhookSpec
 
 __all__ = [
     "WIRE_NAMES",
     "configure_converter",
+    "error_messages",
+    "excerpt_of",
     "format_timestamp",
     "make_converter",
     "parse_timestamp",
+    "shared_converter",
     "structure_response",
 ]
 
@@ -37,9 +41,12 @@ WIRE_NAMES: Mapping[str, str] = {
     "created_at": "createdAt",
     "updated_at": "updatedAt",
 }
-_WEBHOOK_KEYS = frozenset({"id", "name", "serverUrl", "active", "events"})
-_TIMESTAMP_KEYS = ("createdAt", "updatedAt")
-_WIRE_KEYS = _WEBHOOK_KEYS.union(_TIMESTAMP_KEYS)
+_TIMESTAMP_KEYS = (WIRE_NAMES["created_at"], WIRE_NAMES["updated_at"])
+_WIRE_KEYS = frozenset(
+    WIRE_NAMES.get(field.name, field.name)
+    for field in attrs.fields(Webhook)
+    if field.name != "extra"
+)
 # Never a wire key: it carries the unknown fields, gathered by the wrapper, into the
 # generated functions.
 _EXTRA_KEY = "\x00extra"
@@ -47,7 +54,16 @@ _EVENTS_BY_VALUE: dict[str, Event] = dict(EVENTS_BY_VALUE)  # a plain dict: a ho
 _KNOWN_EVENT_NAMES = frozenset(_EVENTS_BY_VALUE)
 _EVENT_NAMED = _EVENTS_BY_VALUE.__getitem__
 _ONLY_STR = frozenset({str})
-_EXCERPT_CHARS = 200
+
+
+def _renames(cls: type, **extra: Any) -> dict[str, Any]:
+    """``override(rename=...)`` for each attribute of ``cls`` in WIRE_NAMES, plus ``extra``."""
+    renames: dict[str, Any] = {
+        field.name: override(rename=WIRE_NAMES[field.name])
+        for field in attrs.fields(cls)
+        if field.name in WIRE_NAMES
+    }
+    return renames | extra
 
 
 def make_converter() -> cattrs.Converter:
@@ -55,6 +71,12 @@ def make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(detailed_validation=True)
     configure_converter(converter)
     return converter
+
+
+@functools.cache
+def shared_converter() -> cattrs.Converter:
+    """The process's converter, built on first use; register no hooks on it (make your own)."""
+    return make_converter()
 
 
 def configure_converter(converter: cattrs.Converter) -> None:
@@ -176,12 +198,12 @@ def format_timestamp(value: datetime) -> str:
 
 
 def _register_webhook(converter: cattrs.Converter) -> None:
-    overrides: dict[str, Any] = {
-        "server_url": override(rename="serverUrl"),
-        "created_at": override(rename="createdAt", struct_hook=parse_timestamp),
-        "updated_at": override(rename="updatedAt", struct_hook=parse_timestamp),
-        "extra": override(rename=_EXTRA_KEY, struct_hook=_as_is),
-    }
+    overrides = _renames(
+        Webhook,
+        created_at=override(rename=WIRE_NAMES["created_at"], struct_hook=parse_timestamp),
+        updated_at=override(rename=WIRE_NAMES["updated_at"], struct_hook=parse_timestamp),
+        extra=override(rename=_EXTRA_KEY, struct_hook=_as_is),
+    )
     # Two generated functions from the same overrides: the plain one is about twice as
     # fast; only when it fails is the detailed one run, to raise with the field's path.
     fast = make_dict_structure_fn(
@@ -226,14 +248,13 @@ def _keep_unparsed(webhook: Webhook, data: dict[str, Any]) -> Webhook:
 
 
 def _webhook_unstructure(converter: cattrs.Converter) -> Callable[[Webhook], Any]:
-    generated = make_dict_unstructure_fn(
+    overrides = _renames(
         Webhook,
-        converter,
-        server_url=override(rename="serverUrl"),
-        created_at=override(rename="createdAt", omit_if_default=True),
-        updated_at=override(rename="updatedAt", omit_if_default=True),
+        created_at=override(rename=WIRE_NAMES["created_at"], omit_if_default=True),
+        updated_at=override(rename=WIRE_NAMES["updated_at"], omit_if_default=True),
         extra=override(omit=True),
     )
+    generated = make_dict_unstructure_fn(Webhook, converter, **overrides)
 
     def unstructure(webhook: Webhook) -> dict[str, Any]:
         wire: dict[str, Any] = generated(webhook)
@@ -259,18 +280,13 @@ def _register_delete_result(converter: cattrs.Converter) -> None:
 
 
 def _register_spec(converter: cattrs.Converter) -> None:
+    renames = _renames(WebhookSpec)
     converter.register_structure_hook(
         WebhookSpec,
-        make_dict_structure_fn(
-            WebhookSpec,
-            converter,
-            server_url=override(rename="serverUrl"),
-            _cattrs_forbid_extra_keys=True,
-        ),
+        make_dict_structure_fn(WebhookSpec, converter, _cattrs_forbid_extra_keys=True, **renames),
     )
     converter.register_unstructure_hook(
-        WebhookSpec,
-        make_dict_unstructure_fn(WebhookSpec, converter, server_url=override(rename="serverUrl")),
+        WebhookSpec, make_dict_unstructure_fn(WebhookSpec, converter, **renames)
     )
 
 
@@ -281,8 +297,7 @@ def structure_response(
     try:
         return converter.structure(data, kind)
     except Exception as exc:
-        found = cattrs.transform_error(exc, path="$", format_exception=_describe)
-        messages = [_wire_path(message) for message in found]
+        messages = error_messages(exc)
         excerpt = excerpt_of(body)
         detail = "; ".join(messages[:5]) + (" ..." if len(messages) > 5 else "")
         raise ResponseValidationError(
@@ -290,23 +305,19 @@ def structure_response(
         ) from exc
 
 
-_ATTRIBUTE = re.compile(r"\.(server_url|created_at|updated_at)\b")
+_ATTRIBUTE = re.compile(r"\.(" + "|".join(map(re.escape, WIRE_NAMES)) + r")\b")
 
 
-def _wire_path(message: str) -> str:
-    return _ATTRIBUTE.sub(lambda m: "." + WIRE_NAMES[m.group(1)], message)
+def error_messages(exc: Exception) -> list[str]:
+    """What a structuring error found, one message per problem, with wire paths."""
+    found = cattrs.transform_error(exc, path="$", format_exception=_describe)
+    return [_ATTRIBUTE.sub(lambda m: "." + WIRE_NAMES[m.group(1)], text) for text in found]
 
 
 def _describe(exc: BaseException, kind: Any) -> str:
     if isinstance(exc, TypeError) and str(exc).startswith("expected "):
         return str(exc)  # our own strict hooks already say it plainly
     return cattrs.v.format_exception(exc, kind)
-
-
-def excerpt_of(body: bytes) -> str:
-    """The first characters of a body, decoded leniently, for error messages."""
-    text = body[:_EXCERPT_CHARS].decode("utf-8", errors="replace")
-    return text + ("..." if len(body) > _EXCERPT_CHARS else "")
 
 
 def _json_type(value: Any) -> str:

@@ -265,3 +265,12 @@ def status_error_class(status: int) -> type[APIStatusError]:
     if 500 <= status <= 599:
         return InternalServerError
     return APIStatusError
+
+
+_EXCERPT_CHARS = 200
+
+
+def excerpt_of(body: bytes) -> str:
+    """The first characters of a body, decoded leniently, for error messages."""
+    text = body[:_EXCERPT_CHARS].decode("utf-8", errors="replace")
+    return text + ("..." if len(body) > _EXCERPT_CHARS else "")

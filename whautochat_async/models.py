@@ -1,8 +1,4 @@
-"""Plain frozen attrs models: no I/O and no converter in here.
-
-Wire names (camelCase) live in :mod:`whautochat_async.converters`; this module only
-describes the data as Python sees it.
-"""
+"""Plain frozen attrs models: no I/O and no converter (wire names live in ``converters``)."""
 
 from __future__ import annotations
 
@@ -91,14 +87,33 @@ class Webhook:
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping, hash=False)
 
 
+def _spec_events(events: Any) -> tuple[Event, ...]:
+    # Imported here, not at the top: _validation reads the event table defined above.
+    from ._validation import check_events
+
+    # Unknown names are kept: whether they may be sent depends on the webhook (see sync).
+    return check_events(events, allow_unknown_events=True)
+
+
 @attrs.frozen(kw_only=True)
 class WebhookSpec:
-    """The writable fields of a webhook: what ``create`` sends and ``sync`` compares."""
+    """The writable fields of a webhook: what ``create`` sends and ``sync`` compares.
+
+    Raises:
+        InvalidInputError: a field is invalid (its name is in the message).
+    """
 
     name: str
     server_url: str
-    events: tuple[Event, ...] = attrs.field(converter=_to_event_tuple)
+    events: tuple[Event, ...] = attrs.field(converter=_spec_events)
     active: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        from ._validation import check_active, check_name, check_server_url
+
+        check_name(self.name)
+        check_server_url(self.server_url)
+        check_active(self.active)
 
 
 @attrs.frozen(kw_only=True)
@@ -115,7 +130,7 @@ class Page:
 
     items: tuple[Webhook, ...] = attrs.field(converter=_to_webhook_tuple)
     page: int
-    limit: int | None
+    limit: int
 
     def __iter__(self) -> Iterator[Webhook]:
         return iter(self.items)

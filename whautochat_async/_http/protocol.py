@@ -10,12 +10,12 @@ from urllib.parse import quote
 import attrs
 
 from .._version import __version__
-from ..converters import excerpt_of
 from ..errors import (
     APIStatusError,
     RateLimitError,
     ResponseValidationError,
     UnknownOutcomeError,
+    excerpt_of,
     status_error_class,
 )
 

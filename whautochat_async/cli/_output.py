@@ -13,12 +13,12 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
-from ..converters import make_converter
+from ..converters import shared_converter
 from ..models import Event, Webhook
 
 __all__ = ["Console", "RowWriter", "events_text", "table", "webhook_line", "wire", "yes_no"]
 
-_CONVERTER = make_converter()
+
 WEBHOOK_HEADERS = ("ID", "NAME", "ACTIVE", "EVENTS", "SERVER URL")
 
 
@@ -130,7 +130,7 @@ class RowWriter:
 
 def wire(webhook: Webhook) -> dict[str, Any]:
     """A webhook as the API sends it (camelCase, unknown fields included)."""
-    data: dict[str, Any] = _CONVERTER.unstructure(webhook)
+    data: dict[str, Any] = shared_converter().unstructure(webhook)
     return data
 
 

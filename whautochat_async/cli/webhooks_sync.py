@@ -8,13 +8,12 @@ import shlex
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from .._sync_checks import KEY_FIELDS
 from ..client import WhautoChat
 from ..errors import InvalidInputError
 from ..models import Webhook, WebhookSpec
 from ..resources.webhooks import Webhooks
 from ..specs import load_specs
-from ..sync import SyncAction, SyncOutcome, SyncReport, apply_plan, plan_webhooks
+from ..sync import KEY_FIELDS, SyncAction, SyncOutcome, SyncReport, apply_plan, plan_webhooks
 from ._common import UsageError, confirm, open_client
 from ._options import add_api_options, add_json_option, positive_int
 from ._output import Console

@@ -21,7 +21,7 @@ from .._validation import (
 from ..errors import InvalidInputError, OperationFailedError
 from ..models import DeleteResult, Event, Page, Webhook, WebhookChanges, WebhookSpec
 from ..pagination import AsyncPaginator
-from ..sync import ProgressCallback, SyncKey, SyncReport, WaitCallback, sync_webhooks
+from ..sync import SyncOptions, SyncReport, sync_webhooks
 from ._resource import Resource
 
 _WEBHOOK_LIST = list[Webhook]  # named here: the class defines a method called list
@@ -111,35 +111,13 @@ class Webhooks(Resource):
         return result
 
     async def sync(
-        self,
-        desired: Iterable[WebhookSpec],
-        *,
-        key: SyncKey = "name",
-        prune: bool = False,
-        dry_run: bool = False,
-        concurrency: int = 4,
-        on_progress: ProgressCallback | None = None,
-        on_wait: WaitCallback | None = None,
+        self, desired: Iterable[WebhookSpec], **options: Unpack[SyncOptions]
     ) -> SyncReport:
         """Make the webhooks match ``desired``: list once, plan, write what differs.
 
-        See :mod:`whautochat_async.sync`. Nothing is written with ``dry_run``; a webhook
-        not in ``desired`` is deleted only with ``prune``.
-
-        Raises:
-            InvalidInputError: a spec or option is invalid (before any request).
-            SyncError: a key is ambiguous (before any write).
+        Options and errors: see :func:`whautochat_async.sync.sync_webhooks`.
         """
-        return await sync_webhooks(
-            self,
-            desired,
-            key=key,
-            prune=prune,
-            dry_run=dry_run,
-            concurrency=concurrency,
-            on_progress=on_progress,
-            on_wait=on_wait,
-        )
+        return await sync_webhooks(self, desired, **options)
 
 
 def _checked_changes(webhook: Webhook, changes: dict[str, Any]) -> dict[str, Any]:

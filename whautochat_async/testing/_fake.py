@@ -33,7 +33,6 @@ from ._responses import (
 )
 from ._routes import STATE_KEY, build_routes, call_endpoint
 from ._store import WebhookStore
-from ._tracked import TrackedList
 
 __all__ = ["BeforeRequestHook", "FakeWhautoChat"]
 
@@ -141,16 +140,16 @@ class FakeWhautoChat:
 
     @property
     def webhooks(self) -> list[dict[str, Any]]:
-        """The stored webhooks in wire format, insertion order (live: edit freely).
+        """The stored webhooks in wire format, in insertion order.
 
-        New ids avoid the stored ones through an index rebuilt whenever this list is
-        replaced or changed (an id edited inside a stored dict counts from the next change).
+        A new list of the stored dicts: edit their fields in place (not ``id``, their key);
+        assign a list to replace, reorder or remove webhooks.
         """
         return self.store.items
 
     @webhooks.setter
     def webhooks(self, value: list[dict[str, Any]]) -> None:
-        self.store.items = TrackedList(value)
+        self.store.items = value
 
     @property
     def in_flight(self) -> int:

@@ -67,22 +67,20 @@ async def create_webhook(request: web.Request) -> web.Response:
 async def replace_webhook(request: web.Request) -> web.Response:
     """PUT /v1/webhooks/{id}: replace the whole webhook (omitted fields are gone)."""
     store = request.app[STATE_KEY].store
-    index = store.find(request.match_info["webhookId"])
-    if index is None:
+    webhook_id = request.match_info["webhookId"]
+    if webhook_id not in store.by_id:
         return _not_found(request)
     body = await _valid_body(request, require_active=True)
     if isinstance(body, web.Response):
         return body
-    return web.json_response(store.replace(index, body))
+    replaced = store.replace(webhook_id, body)
+    return _not_found(request) if replaced is None else web.json_response(replaced)
 
 
 async def delete_webhook(request: web.Request) -> web.Response:
     """DELETE /v1/webhooks/{id}: ``{"success": true}``."""
-    store = request.app[STATE_KEY].store
-    index = store.find(request.match_info["webhookId"])
-    if index is None:
+    if not request.app[STATE_KEY].store.delete(request.match_info["webhookId"]):
         return _not_found(request)
-    del store.items[index]
     return web.json_response({"success": True})
 
 

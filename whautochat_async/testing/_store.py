@@ -1,31 +1,21 @@
-"""The fake server's webhooks, kept in wire format (camelCase dicts), in insertion order."""
+"""The fake server's webhooks: wire-format (camelCase) dicts by id, in insertion order."""
 
 from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, TypeVar, cast
 
-from ._tracked import TrackedList
+from ..converters import format_timestamp
 
 __all__ = ["WebhookStore", "format_timestamp"]
 
 #: Fields the server owns: taken from a body neither on create nor on replace.
 SERVER_OWNED = ("id", "createdAt", "updatedAt")
 _FIELD_ORDER = ("id", "name", "serverUrl", "active", "events", "createdAt", "updatedAt")
-
-
-def format_timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and ``Z``: ``2024-05-01T12:00:00.000Z``.
-
-    A naive datetime is taken to be UTC already.
-    """
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    millis = moment.microsecond // 1000
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"
 
 
 _J = TypeVar("_J")
@@ -55,64 +45,44 @@ def _ordered(webhook: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class WebhookStore:
-    """Live list of stored webhooks plus the id and time sources that stamp them."""
+    """The stored webhooks by id, plus the id and time sources that stamp them."""
 
     def __init__(self, *, seed: int | None, clock: Callable[[], datetime] | None) -> None:
-        self.items: list[dict[str, Any]] = TrackedList()
+        self.by_id: dict[Any, dict[str, Any]] = {}
         # Not a secrets-grade RNG on purpose: with a seed, ids repeat run to run.
         self._rng = random.Random(seed)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._direct_count = 0
-        # The ids of ``items``, rebuilt when the list is replaced or changes (TrackedList).
-        self._ids: set[Any] = set()
-        self._ids_of: tuple[list[dict[str, Any]], int] | None = None  # (the list, its version)
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        """The stored webhooks in order (a new list of the stored dicts)."""
+        return list(self.by_id.values())
+
+    @items.setter
+    def items(self, webhooks: Iterable[dict[str, Any]]) -> None:
+        by_id: dict[Any, dict[str, Any]] = {}
+        for webhook in webhooks:
+            if webhook.get("id") in by_id:
+                raise ValueError(f"two webhooks share the id {webhook.get('id')!r}")
+            by_id[webhook.get("id")] = webhook
+        self.by_id = by_id
 
     def now(self) -> str:
         """The clock's current time, formatted as the server sends timestamps."""
         return format_timestamp(self._clock())
 
     def new_id(self) -> str:
-        """A fresh id such as ``wh_1a2b3c4d5e6f``, unique in the store.
-
-        Checked against an index of the stored ids, rebuilt whenever ``items`` is replaced
-        or changed as a list (see :class:`TrackedList`), so a create costs O(1) rather than
-        a scan of every webhook. An id changed inside a stored dict is seen from the next
-        change to the list; a plain list put in ``items`` is scanned on every create.
-        """
-        taken = self._known_ids()
+        """A fresh id such as ``wh_1a2b3c4d5e6f``, unique in the store."""
         while True:
             candidate = f"wh_{self._rng.getrandbits(48):012x}"
-            if candidate not in taken:
+            if candidate not in self.by_id:
                 return candidate
-
-    def _known_ids(self) -> set[Any]:
-        items, indexed = self.items, self._ids_of
-        version = items.version if isinstance(items, TrackedList) else None
-        # The list itself is held (not its id()): a new list can never pass for the old one.
-        if version is None or indexed is None or indexed[0] is not items or indexed[1] != version:
-            self._ids = {item.get("id") for item in items}
-            self._ids_of = None if version is None else (items, version)
-        return self._ids
-
-    def _append(self, webhook: dict[str, Any]) -> dict[str, Any]:
-        known, indexed = self._known_ids(), self._ids_of
-        self.items.append(webhook)
-        known.add(webhook.get("id"))
-        if indexed is not None:  # the index is current again, with this webhook
-            self._ids_of = (self.items, self.items.version)  # type: ignore[attr-defined]
-        return copy_json(webhook)
-
-    def find(self, webhook_id: str) -> int | None:
-        """The index of the webhook with that id, or None."""
-        for index, item in enumerate(self.items):
-            if item.get("id") == webhook_id:
-                return index
-        return None
 
     def page(self, page: int, limit: int) -> list[dict[str, Any]]:
         """Copies of the webhooks on 1-based ``page`` of size ``limit``."""
         start = (page - 1) * limit
-        return copy_json(self.items[start : start + limit])
+        return copy_json(list(islice(self.by_id.values(), start, start + limit)))
 
     def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Store a validated POST body (``active`` defaults to true); return a copy."""
@@ -120,16 +90,22 @@ class WebhookStore:
         fields = {k: v for k, v in body.items() if k not in SERVER_OWNED}
         stored = {"id": self.new_id(), "active": True, **fields}
         stored |= {"createdAt": now, "updatedAt": now}
-        return self._append(_ordered(copy_json(stored)))
+        return self._add(_ordered(copy_json(stored)))
 
-    def replace(self, index: int, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Replace the webhook at ``index`` by a validated PUT body; return a copy."""
-        old = self.items[index]
+    def replace(self, webhook_id: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Replace a webhook by a validated PUT body; a copy, or None if it is gone."""
+        old = self.by_id.get(webhook_id)
+        if old is None:
+            return None
         fields = {k: v for k, v in body.items() if k not in SERVER_OWNED}
-        stored = {"id": old["id"], **copy_json(fields)}
+        stored = {"id": webhook_id, **copy_json(fields)}
         stored |= {"createdAt": old.get("createdAt"), "updatedAt": self.now()}
-        self.items[index] = _ordered(stored)
-        return copy_json(self.items[index])
+        self.by_id[webhook_id] = _ordered(stored)  # same key: keeps its place in the order
+        return copy_json(self.by_id[webhook_id])
+
+    def delete(self, webhook_id: str) -> bool:
+        """Remove a webhook; whether it was there."""
+        return self.by_id.pop(webhook_id, None) is not None
 
     def add_direct(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Store a webhook without validation, filling defaults; return a copy."""
@@ -145,4 +121,10 @@ class WebhookStore:
             "createdAt": now,
             "updatedAt": now,
         }
-        return self._append(_ordered(defaults | copy_json(dict(fields))))
+        return self._add(_ordered(defaults | copy_json(dict(fields))))
+
+    def _add(self, webhook: dict[str, Any]) -> dict[str, Any]:
+        if webhook.get("id") in self.by_id:
+            raise ValueError(f"a webhook with the id {webhook.get('id')!r} is stored already")
+        self.by_id[webhook.get("id")] = webhook
+        return copy_json(webhook)

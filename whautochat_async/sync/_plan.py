@@ -1,39 +1,25 @@
 """Planning a sync: desired specs + current webhooks -> one outcome per webhook. No I/O.
 
-The rules, in the order they are applied:
-
-* every desired spec is checked (:mod:`whautochat_async._sync_checks`);
-* specs and webhooks are matched by ``key`` (``"name"``, ``"server_url"`` or a function of
-  a spec or a webhook); a key repeated in the desired specs, or held by two server
-  webhooks that a desired spec would match, raises :class:`SyncError`: the plan never
-  guesses which webhook is meant;
-* a matched webhook whose writable fields equal the spec's is ``unchanged``; ``events``
-  compare as a set (a webhook is subscribed to an event or not: order and repeats carry
-  no meaning), so reordering them costs no request;
-* an unmatched spec is a ``create``; with ``prune`` an unmatched webhook is a ``delete``;
-  without it, it is not in the plan at all;
-* event names unknown to this release pass on an update when the webhook already has
-  them (as in ``update()``), never on a create.
-
-Outcomes come in a fixed order: the desired specs in their order, then deletes in the
-server's listing order.
+Specs match webhooks by key, and the plan never guesses: a key held by two server
+webhooks a spec would match is a SyncError. Events compare as a set (order and repeats
+mean nothing to the API). Outcomes keep the desired order, then the deletes.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from ._sync_checks import SyncKey, check_specs, key_function
-from ._validation import check_kept_events
-from .errors import InvalidInputError, SyncError
-from .models import Event, Webhook, WebhookSpec
+from .._validation import check_kept_events
+from ..errors import InvalidInputError, SyncError
+from ..models import Event, Webhook, WebhookSpec
+from ._checks import KeyFunction, SyncKey, check_specs, key_function
 
-__all__ = ["SyncAction", "SyncOutcome", "differences", "plan_sync"]
+__all__ = ["SyncAction", "SyncOutcome", "differences", "plan_checked", "plan_sync"]
 
 
 class SyncAction(enum.StrEnum):
@@ -90,16 +76,25 @@ def plan_sync(
     *,
     key: SyncKey = "name",
     prune: bool = False,
+    allow_empty_prune: bool = False,
 ) -> tuple[SyncOutcome, ...]:
     """One outcome per desired spec (create/update/unchanged), then the deletes if ``prune``.
 
     Raises:
-        InvalidInputError: a spec is invalid.
+        InvalidInputError: ``desired`` is not a list of specs, an event name is unknown
+            (on a create, or not held by the webhook it updates), or an empty prune.
         SyncError: a key is repeated in ``desired``, or shared by two server webhooks
             that a desired spec would match.
     """
     key_of = key_function(key)
-    specs = check_specs(desired, key_of)
+    specs = check_specs(desired, key_of, prune=prune, allow_empty_prune=allow_empty_prune)
+    return plan_checked(specs, current, key_of, prune=prune)
+
+
+def plan_checked(
+    specs: list[WebhookSpec], current: Iterable[Webhook], key_of: KeyFunction, *, prune: bool
+) -> tuple[SyncOutcome, ...]:
+    """:func:`plan_sync` for specs that :func:`check_specs` already returned."""
     wanted = {key_of(spec): index for index, spec in enumerate(specs)}
     matches, unmatched = _match_current(current, key_of, wanted)
     outcomes = [
@@ -116,7 +111,7 @@ def plan_sync(
 
 def _match_current(
     current: Iterable[Webhook],
-    key_of: Callable[[WebhookSpec | Webhook], Hashable],
+    key_of: KeyFunction,
     wanted: Mapping[Hashable, int],
 ) -> tuple[dict[Hashable, Webhook], list[tuple[Hashable, Webhook]]]:
     """The server webhook for each desired key, and the webhooks no spec wants (in order)."""
@@ -146,20 +141,21 @@ def _match_current(
 def _plan_one(
     index: int, spec: WebhookSpec, value: Hashable, webhook: Webhook | None
 ) -> SyncOutcome:
+    # Event names this release does not know pass on an update when the webhook already
+    # has them (as in update()), never on a create.
+    _refuse_unknown_events(index, value, spec, () if webhook is None else webhook.events)
     if webhook is None:
-        spec = attrs.evolve(spec, events=_checked_events(index, value, spec, ()))
         return SyncOutcome(action=SyncAction.CREATE, key=value, spec=spec)
-    spec = attrs.evolve(spec, events=_checked_events(index, value, spec, webhook.events))
     changes = differences(spec, webhook)
     action = SyncAction.UPDATE if changes else SyncAction.UNCHANGED
     return SyncOutcome(action=action, key=value, spec=spec, current=webhook, changes=changes)
 
 
-def _checked_events(
-    index: int, value: Hashable, spec: WebhookSpec, allowed_unknown: Iterable[str]
-) -> tuple[Event, ...]:
+def _refuse_unknown_events(
+    index: int, value: Hashable, spec: WebhookSpec, held: Iterable[Event]
+) -> None:
     try:
-        return check_kept_events(spec.events, allowed_unknown)
+        check_kept_events(spec.events, held)  # the one rule, as update() applies it
     except InvalidInputError as exc:
         raise InvalidInputError(f"desired[{index}] (key {value!r}): {exc}") from exc
 

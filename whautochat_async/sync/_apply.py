@@ -1,19 +1,10 @@
-"""Declarative bulk sync: make the server's webhooks match a list of :class:`WebhookSpec`.
+"""Carrying out a sync: list once, plan, then the writes, a few at a time, each a client call.
 
-``await client.webhooks.sync(desired)`` lists the webhooks once, plans with
-:func:`plan_sync` (pure, see :mod:`whautochat_async._sync_plan` for the rules) and applies
-the plan with :func:`apply_plan`. The two steps are public so a caller can show the plan
-before applying it, as the command line does.
-
-Applying: writes start in plan order (desired order, then deletes) on at most
-``concurrency`` at a time, each through the client, so under its rate limiter, retries and
-deadline. A failed write is recorded in its outcome and the others go on. Cancelling the
-sync cancels the writes in flight and waits for them: no task outlives it. A sync that
-changes k of N webhooks costs the listing's pages plus k writes (plus any retries).
-
-Each write is one client call. With the default timeout its wait for the rate limiter
-is not charged to its deadline, so a sync of any size queues and finishes at the rate
-limit; ``on_wait(seconds)`` hears each time a call has to queue, with the estimated wait.
+A failed write is recorded in its outcome and the others go on: the sync is declarative,
+so running it again finishes the job. Cancelling it cancels the writes in flight.
+With the default timeout a write's wait for the rate limiter is not charged to its
+deadline, so a sync of any size finishes at the rate limit; ``on_wait(seconds)`` hears
+each time a call has to queue, with the estimated wait.
 """
 
 from __future__ import annotations
@@ -21,28 +12,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, Protocol, Unpack
+from typing import Any, Protocol, TypedDict, Unpack
 
 import attrs
 
-from ._limiter_wait import on_limiter_wait
-from ._sync_checks import SyncKey, check_specs
-from ._sync_plan import SyncAction, SyncOutcome, plan_sync
-from ._validation import check_positive_int
-from .errors import InvalidInputError
-from .models import DeleteResult, Event, Webhook, WebhookChanges, WebhookSpec
+from .._limiter_wait import on_limiter_wait
+from .._validation import check_positive_int
+from ..errors import InvalidInputError
+from ..models import DeleteResult, Event, Webhook, WebhookChanges, WebhookSpec
+from ._checks import SyncKey, check_specs, key_function
+from ._plan import SyncAction, SyncOutcome, plan_checked
 
 __all__ = [
     "ProgressCallback",
-    "SyncAction",
-    "SyncKey",
-    "SyncOutcome",
+    "SyncOptions",
     "SyncReport",
     "SyncTarget",
     "WaitCallback",
     "WebhookWriter",
     "apply_plan",
-    "plan_sync",
     "plan_webhooks",
     "sync_webhooks",
 ]
@@ -69,6 +57,18 @@ class SyncTarget(WebhookWriter, Protocol):
     """The writes plus a listing that walks every page (``client.webhooks`` again)."""
 
     def list(self) -> AsyncIterable[Webhook]: ...
+
+
+class SyncOptions(TypedDict, total=False):
+    """The keyword options of :func:`sync_webhooks` (and ``client.webhooks.sync``)."""
+
+    key: SyncKey
+    prune: bool
+    allow_empty_prune: bool
+    dry_run: bool
+    concurrency: int
+    on_progress: ProgressCallback | None
+    on_wait: WaitCallback | None
 
 
 @attrs.frozen(kw_only=True)
@@ -124,6 +124,7 @@ async def sync_webhooks(
     *,
     key: SyncKey = "name",
     prune: bool = False,
+    allow_empty_prune: bool = False,
     dry_run: bool = False,
     concurrency: int = 4,
     on_progress: ProgressCallback | None = None,
@@ -131,13 +132,18 @@ async def sync_webhooks(
 ) -> SyncReport:
     """Check ``desired``, list the webhooks once, plan, then apply (unless ``dry_run``).
 
+    ``prune`` deletes the webhooks no spec matches; with an empty ``desired`` that is
+    every webhook, refused unless ``allow_empty_prune`` says it is meant.
+
     Raises:
-        InvalidInputError: a spec or an option is invalid (before any request).
+        InvalidInputError: an option is invalid, or an empty prune (before any request).
         SyncError: a key is ambiguous (before any write).
     """
     _check_options(concurrency, on_progress, on_wait)
     with _waits_reported(on_wait):
-        plan = await plan_webhooks(webhooks, desired, key=key, prune=prune)
+        plan = await plan_webhooks(
+            webhooks, desired, key=key, prune=prune, allow_empty_prune=allow_empty_prune
+        )
     if dry_run:
         return SyncReport(outcomes=plan, dry_run=True)
     return await apply_plan(
@@ -151,17 +157,20 @@ async def plan_webhooks(
     *,
     key: SyncKey = "name",
     prune: bool = False,
+    allow_empty_prune: bool = False,
 ) -> tuple[SyncOutcome, ...]:
     """Check ``desired`` before any request, then list the webhooks once and plan.
 
     Raises:
-        InvalidInputError: a spec is invalid (before any request).
+        InvalidInputError: ``desired`` is not a list of specs, an empty prune (before any
+            request), or an event name the matched webhook does not hold.
         SyncError: a key is repeated in ``desired`` (before any request), or shared by two
             server webhooks a spec would match.
     """
-    specs = check_specs(desired, key)
+    key_of = key_function(key)
+    specs = check_specs(desired, key_of, prune=prune, allow_empty_prune=allow_empty_prune)
     current = [webhook async for webhook in webhooks.list()]
-    return plan_sync(specs, current, key=key, prune=prune)
+    return plan_checked(specs, current, key_of, prune=prune)
 
 
 async def apply_plan(
