@@ -110,11 +110,22 @@ def test_a_create_that_may_have_happened_is_never_retried(outcome: Outcome) -> N
 
 
 @pytest.mark.parametrize("request_", [*IDEMPOTENT, POST], ids=lambda r: r.method)
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 418, 304])
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 418, 307, 308])
 def test_client_errors_are_raised_at_once(request_: Request, status: int) -> None:
     decision = run(request_, response(status))
     assert (decision.retry, decision.unknown_outcome) == (False, False)
     assert f"{status} is not retryable" == decision.reason
+
+
+@pytest.mark.parametrize("status", [300, 301, 302, 303, 304])
+def test_a_redirect_not_followed_after_a_create_may_have_acted(status: int) -> None:
+    # "See other" often follows a write that happened: never a plain error to retry on.
+    decision = run(POST, response(status))
+    assert (decision.retry, decision.unknown_outcome) == (False, True)
+    assert (run(GET, response(status)).unknown_outcome, run(GET, response(status)).retry) == (
+        False,
+        False,
+    )
 
 
 def test_other_5xx_is_not_retried_even_when_idempotent() -> None:

@@ -23,6 +23,7 @@ USER_AGENT = f"whautochat-async/{__version__}"
 WEBHOOKS_PATH = "v1/webhooks"
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_ERROR_TEXT_DEPTH = 4  # {"error": {"message": ...}} and a little deeper
 
 
 @attrs.frozen(kw_only=True)
@@ -37,6 +38,8 @@ class Request:
     if_unknown: str = "it may or may not have taken effect"
     #: How the caller finds out, and why it was not retried.
     recovery: str = "It was not retried, so as never to apply it twice: check before sending again."
+    #: What a 2xx answer with no body means, when its meaning is certain (None: an error).
+    if_empty: Any = None
 
     @property
     def label(self) -> str:
@@ -101,15 +104,22 @@ def update_request(webhook_id: str, body: Mapping[str, Any]) -> Request:
 
 
 def delete_request(webhook_id: str) -> Request:
-    """DELETE one webhook."""
-    return Request(method="DELETE", path=webhook_path(webhook_id))
+    """DELETE one webhook; ``204 No Content`` (or an empty 200) says it is gone."""
+    return Request(method="DELETE", path=webhook_path(webhook_id), if_empty={"success": True})
+
+
+def decode_answer(request: Request, response: Response) -> Any:
+    """A 2xx answer's JSON; an empty body is ``request.if_empty`` where that is set."""
+    if request.if_empty is not None and not response.body.strip():
+        return request.if_empty
+    return decode_json(response)
 
 
 def decode_json(response: Response) -> Any:
     """The body as JSON, or ResponseValidationError naming what came instead."""
     try:
         return json.loads(response.body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         kind = response.headers.get("content-type", "no content type")
         excerpt = excerpt_of(response.body)
         raise ResponseValidationError(
@@ -151,18 +161,22 @@ def unknown_outcome(
 
 
 def error_text(body: Any) -> str | None:
-    """The server's error message from the usual shapes of error bodies."""
-    if isinstance(body, str) and body.strip():
-        return body.strip()[:200]
-    if not isinstance(body, dict):
-        return None
-    for key in ("message", "error", "detail", "error_description"):
-        value = body.get(key)
-        if isinstance(value, dict):
-            value = error_text(value)
-        if isinstance(value, str) and value.strip():
-            return value.strip()[:200]
+    """The server's error message from the usual shapes of error bodies.
+
+    A loop with a bounded depth: a server's nesting must not cost a RecursionError.
+    """
+    for _ in range(_ERROR_TEXT_DEPTH):
+        if isinstance(body, str):
+            return body.strip()[:200] or None
+        if not isinstance(body, dict):
+            return None
+        found = (body.get(key) for key in ("message", "error", "detail", "error_description"))
+        body = next((value for value in found if _has_text(value)), None)
     return None
+
+
+def _has_text(value: Any) -> bool:
+    return isinstance(value, dict) or (isinstance(value, str) and bool(value.strip()))
 
 
 def request_id_of(headers: Mapping[str, str]) -> str | None:
@@ -176,7 +190,7 @@ def request_id_of(headers: Mapping[str, str]) -> str | None:
 def _lenient_json(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         return body.decode("utf-8", errors="replace") if body else None
 
 
