@@ -120,10 +120,12 @@ async def test_an_unreadable_2xx_quoting_the_key_is_redacted_everywhere(
     caplog.set_level(logging.DEBUG, logger="whautochat_async")
     body = json.dumps({"success": API_KEY, "serverUrl": KEY_URL, "id": 7}).encode()
     for name, expected in (("create", UnknownOutcomeError), ("delete", ResponseValidationError)):
-        async with RawServer(answer(response(b"200 OK", body))) as server:
-            async with quick_client(server.url) as client:
-                with pytest.raises(expected) as caught:
-                    await endpoint(client, name)()
+        async with (
+            RawServer(answer(response(b"200 OK", body))) as server,
+            quick_client(server.url) as client,
+        ):
+            with pytest.raises(expected) as caught:
+                await endpoint(client, name)()
         assert "***" in str(caught.value)
         assert API_KEY not in _report(caught.value)
     assert API_KEY not in caplog.text
