@@ -15,6 +15,7 @@ any other 5xx                                 raise             UnknownOutcomeEr
 any other status (4xx)                        raise             raise
 connection could not be opened (not sent)     retry             retry
 timeout or disconnect after sending           retry             UnknownOutcomeError
+a redirect loop                               raise             UnknownOutcomeError
 the call's deadline ran out                   raise             UnknownOutcomeError
 ============================================  ================  ====================
 """
@@ -132,7 +133,9 @@ def _classify_error(request: Request, error: APIConnectionError) -> tuple[bool, 
     """(retryable, unknown outcome, why) for a network failure."""
     kind = type(error).__name__
     if isinstance(error, TooManyRedirectsError):
-        return False, False, "a redirect loop does not end by trying again"
+        # A POST turned GET by a 303 on the way may have acted before the loop.
+        unknown = not request.idempotent
+        return False, unknown, "a redirect loop does not end by trying again"
     if not error.request_sent:
         if isinstance(error, DeadlineExceededError):
             return False, False, "the deadline ran out before the request was sent"
