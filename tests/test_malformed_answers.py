@@ -16,10 +16,13 @@ from whautochat_async import (
     APIStatusError,
     BadRequestError,
     InternalServerError,
+    InvalidInputError,
     ResponseValidationError,
     UnknownOutcomeError,
+    Webhook,
     WhautoChatError,
 )
+from whautochat_async.converters import make_converter
 from whautochat_async.testing import FakeWhautoChat
 
 from .endpoints import ENDPOINTS, HOOK, endpoint, quick_client
@@ -174,3 +177,24 @@ async def test_delete_with_a_body_still_reads_it() -> None:
     body = json.dumps({"success": False}).encode()
     exc = await _outcome("delete", response(b"200 OK", body))
     assert "success=False" in str(exc)
+
+
+def _nested_list(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("extra", "why"),
+    [({"team": {1, 2}}, "set is not JSON serializable"), ({"x": _nested_list(5000)}, "deeply")],
+)
+async def test_an_unencodable_webhook_is_refused_before_any_request(
+    fake: FakeWhautoChat, extra: dict[str, object], why: str
+) -> None:
+    hook = make_converter().structure({**HOOK, **extra}, Webhook)
+    async with quick_client(fake.url) as client:
+        with pytest.raises(InvalidInputError, match=why):
+            await client.webhooks.update(hook, name="m")
+    assert fake.request_count == 0

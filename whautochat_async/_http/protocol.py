@@ -13,6 +13,7 @@ from .._version import __version__
 from ..converters import excerpt_of
 from ..errors import (
     APIStatusError,
+    InvalidInputError,
     RateLimitError,
     ResponseValidationError,
     UnknownOutcomeError,
@@ -34,12 +35,18 @@ class Request:
     path: str
     params: Mapping[str, str] | None = None
     json: Any = None
+    #: ``json`` encoded once, here: a body that cannot be sent fails before any request.
+    content: bytes | None = attrs.field(init=False, repr=False, eq=False)
     #: What the caller reads if it may or may not have acted (only non-idempotent ones can).
     if_unknown: str = "it may or may not have taken effect"
     #: How the caller finds out, and why it was not retried.
     recovery: str = "It was not retried, so as never to apply it twice: check before sending again."
     #: What a 2xx answer with no body means, when its meaning is certain (None: an error).
     if_empty: Any = None
+
+    @content.default
+    def _encode(self) -> bytes | None:
+        return None if self.json is None else encode_json(self.json)
 
     @property
     def label(self) -> str:
@@ -61,6 +68,21 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+
+
+def encode_json(value: Any) -> bytes:
+    """``value`` as a JSON body, or InvalidInputError saying why it cannot be one.
+
+    Done before the request, not by aiohttp while sending: a value nested too deeply (a
+    webhook's unknown fields as a server sent them) or of a type JSON lacks (set in
+    ``extra``) is a typed error, never a bare RecursionError or TypeError.
+    """
+    try:
+        return json.dumps(value).encode()
+    except RecursionError as exc:
+        raise InvalidInputError("the request body is nested too deeply to send as JSON") from exc
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"the request body cannot be sent as JSON: {exc}") from exc
 
 
 def default_headers() -> dict[str, str]:

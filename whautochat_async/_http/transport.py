@@ -24,6 +24,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 #: Entries kept in each per-transport cache (parsed URLs by path, ClientTimeouts).
 _CACHE_SIZE = 256
 _PLAIN_HEADERS = MappingProxyType(default_headers())  # to another origin: no API key
+_JSON_CONTENT = MappingProxyType({"Content-Type": "application/json"})  # with a body
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
@@ -98,7 +99,7 @@ class Transport:
         connect: float | None,
         hops: list[URL],
     ) -> Response:
-        method, body = request.method, request.json
+        method, body = request.method, request.content
         params = request.params
         headers = self._api_headers  # the first hop goes to the base URL, our API origin
         for _ in range(MAX_REDIRECTS + 1):
@@ -106,8 +107,8 @@ class Transport:
                 method,
                 url,
                 params=params,
-                json=body,
-                headers=headers,
+                data=body,
+                headers=headers if body is None else {**headers, **_JSON_CONTENT},
                 allow_redirects=False,
                 raise_for_status=False,
                 timeout=self._client_timeout(connect),
