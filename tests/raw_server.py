@@ -15,7 +15,7 @@ from typing import Self
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
-__all__ = ["Handler", "RawServer", "answer", "read_request"]
+__all__ = ["Handler", "RawServer", "answer", "read_request", "response"]
 
 
 class RawServer:
@@ -71,6 +71,8 @@ class RawServer:
             await self._handler(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client went away: the script ends with it
+        except asyncio.CancelledError:
+            pass  # the server is closing; asyncio would log a cancelled handler as an error
         finally:
             self._tasks.discard(task)
             self._writers.discard(writer)
@@ -114,3 +116,16 @@ def answer(*responses: bytes, keep_open: bool = False) -> Handler:
             await reader.read()
 
     return handle
+
+
+def response(
+    status: bytes = b"200 OK",
+    body: bytes = b"",
+    *headers: bytes,
+    content_type: bytes | None = b"application/json",
+) -> bytes:
+    """An HTTP/1.1 answer with a correct Content-Length, plus any raw ``headers`` lines."""
+    lines = [b"HTTP/1.1 " + status, b"Content-Length: %d" % len(body), *headers]
+    if content_type is not None:
+        lines.append(b"Content-Type: " + content_type)
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body

@@ -13,6 +13,7 @@ from whautochat_async import (
     ConfigurationError,
     DeadlineExceededError,
     RetryPolicy,
+    TooManyRedirectsError,
 )
 from whautochat_async._http.protocol import Request, Response
 from whautochat_async._http.ratelimit_headers import (
@@ -24,6 +25,7 @@ from whautochat_async._http.ratelimit_headers import (
     server_wait,
 )
 from whautochat_async._http.retry import Decision, Outcome, backoff, decide
+from whautochat_async._validation import MAX_SECONDS
 
 NOW = 1_700_000_000.0  # a wall-clock time, for HTTP dates and epoch resets
 GET = Request(method="GET", path="v1/webhooks")
@@ -110,11 +112,22 @@ def test_a_create_that_may_have_happened_is_never_retried(outcome: Outcome) -> N
 
 
 @pytest.mark.parametrize("request_", [*IDEMPOTENT, POST], ids=lambda r: r.method)
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 418, 304])
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 418, 307, 308])
 def test_client_errors_are_raised_at_once(request_: Request, status: int) -> None:
     decision = run(request_, response(status))
     assert (decision.retry, decision.unknown_outcome) == (False, False)
     assert f"{status} is not retryable" == decision.reason
+
+
+@pytest.mark.parametrize("status", [300, 301, 302, 303, 304])
+def test_a_redirect_not_followed_after_a_create_may_have_acted(status: int) -> None:
+    # "See other" often follows a write that happened: never a plain error to retry on.
+    decision = run(POST, response(status))
+    assert (decision.retry, decision.unknown_outcome) == (False, True)
+    assert (run(GET, response(status)).unknown_outcome, run(GET, response(status)).retry) == (
+        False,
+        False,
+    )
 
 
 def test_other_5xx_is_not_retried_even_when_idempotent() -> None:
@@ -277,3 +290,34 @@ def test_policy_rejects_bad_values(kwargs: dict[str, object]) -> None:
 def test_policy_of_rejects_other_types(value: object) -> None:
     with pytest.raises(ConfigurationError, match="retry must be"):
         RetryPolicy.of(value)  # type: ignore[arg-type]
+
+
+def test_a_redirect_loop_after_a_create_may_have_acted() -> None:
+    loop = TooManyRedirectsError("POST /v1/webhooks: more than 10 redirects")
+    assert (run(POST, loop).retry, run(POST, loop).unknown_outcome) == (False, True)
+    assert (run(GET, loop).retry, run(GET, loop).unknown_outcome) == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"retry-after": "1e300"}, 503),
+        ({"retry-after": "Fri, 31 Dec 9999 23:59:59 GMT"}, 503),
+        ({"x-ratelimit-reset-after": "1e308"}, 429),
+        ({"x-ratelimit-reset": "1e300"}, 429),
+    ],
+)
+def test_a_servers_wait_is_clamped_so_every_sum_stays_finite(
+    headers: dict[str, str], status: int
+) -> None:
+    assert server_wait(status, headers, NOW) == MAX_SECONDS
+    pause = limiter_pause(status, headers, NOW, max_wait=float("inf"))
+    assert pause == (MAX_SECONDS if status == 429 else None)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["nan", "-inf", "inf", "-5", "1e999", "\xff\xfe", "Mon, 01 Jan 0001 00:00:00 +2359", ""],
+)
+def test_odd_retry_after_values_are_no_wait(value: str) -> None:
+    assert server_wait(503, {"retry-after": value}, NOW) in (None, 0.0)

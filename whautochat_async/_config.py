@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import attrs
 from yarl import URL
 
-from ._validation import bool_option, number_option
+from ._validation import bool_option, number_option, url_problem
 from .errors import ConfigurationError
 
 API_KEY_ENV = "WHAUTOCHAT_API_KEY"
@@ -61,7 +61,25 @@ def resolve_api_key(api_key: str | None, environ: Mapping[str, str]) -> str:
         )
     if key != key.strip() or any(ch in key for ch in "\r\n"):
         raise ConfigurationError("the API key has surrounding whitespace or a line break")
+    _check_header_safe(key)
     return key
+
+
+def _check_header_safe(key: str) -> None:
+    """Refuse a key that no HTTP header can carry; the error names where, never the key.
+
+    aiohttp refuses control characters only when sending, so every call would fail; a
+    non-ASCII character has no single wire form (sent as UTF-8, read as Latin-1...).
+    """
+    for position, char in enumerate(key, 1):
+        if not " " <= char <= "~":
+            kind = (
+                "a control character" if char < " " or char == "\x7f" else "a non-ASCII character"
+            )
+            raise ConfigurationError(
+                f"the API key has {kind} at position {position}: an HTTP header cannot "
+                "carry it; use printable ASCII"
+            )
 
 
 def resolve_base_url(
@@ -73,11 +91,12 @@ def resolve_base_url(
         url = URL(str(raw))
     except ValueError as exc:
         raise ConfigurationError(f"base_url is not a URL: {raw!r}") from exc
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(f"base_url must be http(s) with a host, got {str(raw)!r}")
+    problem = url_problem(url)  # first: yarl may raise when a part is read
+    if problem is not None:
+        raise ConfigurationError(f"base_url {str(raw)!r} cannot work: {problem}")
     if url.user or url.password or url.query_string or url.fragment:
         raise ConfigurationError("base_url must not carry credentials, a query or a fragment")
-    if url.scheme == "http" and not allow_http and not is_loopback(url.host):
+    if url.scheme == "http" and not allow_http and not is_loopback(url.host or ""):
         raise ConfigurationError(
             f"base_url {str(raw)!r} uses plain http to a non-loopback host, which would send "
             "the API key in clear; use https, or pass allow_insecure_http=True"

@@ -6,7 +6,9 @@ the caller is given: InvalidInputError for arguments, ConfigurationError for opt
 
 from __future__ import annotations
 
+import ipaddress
 import math
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,6 +18,13 @@ from .errors import ConfigurationError, InvalidInputError, WhautoChatError
 from .models import EVENTS_BY_VALUE, Event, Webhook, WebhookEvent
 
 _VALID_EVENTS = ", ".join(event.value for event in WebhookEvent)
+#: The largest number of seconds an option takes (about 31 years): beyond it a number
+#: means "never" (pass None or inf where allowed), and every sum and conversion made with
+#: it (clock + seconds, microseconds for Redis, timer handles) stays finite and exact.
+MAX_SECONDS = 1e9
+#: A host name as the resolver takes it: letters, digits, hyphens and underscores (seen
+#: in real DNS names) in dot-separated labels, an optional final dot.
+_HOST_LABEL = re.compile(rb"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
 #: An attrs validator: (instance, attribute, value).
 Validator = Callable[[Any, Any, Any], None]
 
@@ -37,11 +46,17 @@ def check_number(
     finite: bool,
     error: type[WhautoChatError] = InvalidInputError,
 ) -> float:
-    """A real number > 0 (``positive``) or >= 0, and finite when asked; bools and nan refused."""
+    """A real number > 0 (``positive``) or >= 0, at most MAX_SECONDS (inf too unless
+    ``finite``); bools and nan refused."""
     number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not number or not (value > 0 if positive else value >= 0) or (finite and value == math.inf):
+    # Compared before float(): an int too large for a float is refused, never an OverflowError.
+    in_range = number and (value > 0 if positive else value >= 0)
+    if not in_range or (value > MAX_SECONDS and (finite or value != math.inf)):
         bound = "> 0" if positive else ">= 0"
-        raise error(f"{name} must be a {'finite ' if finite else ''}number {bound}, got {value!r}")
+        kind, most = ("finite ", "") if finite else ("", " or inf")
+        raise error(
+            f"{name} must be a {kind}number {bound}, at most {MAX_SECONDS:g}{most}, got {value!r}"
+        )
     return float(value)
 
 
@@ -93,6 +108,40 @@ def check_server_url(server_url: Any) -> str:
             f"server_url must be an http:// or https:// URL with a host, got {server_url!r}"
         )
     return server_url
+
+
+def url_problem(url: URL) -> str | None:
+    """Why a request to ``url`` can never be sent (a word for an error), or None if it can.
+
+    Checked the way the request would fail later: the host as the resolver encodes it
+    (IDNA: no empty or over-long label), a numeric host only in canonical form (aiohttp
+    refuses ``127.1``), and a port other than 0.
+    """
+    try:
+        scheme, host, port = url.scheme, url.host, url.port
+        if scheme not in ("http", "https") or not host:
+            return "it is not an http(s) URL with a host"
+        if port == 0:
+            return "port 0 cannot be connected to"
+        return _host_problem(host)
+    except ValueError:  # yarl decodes lazily: a bad IDNA host or port raises here
+        return "it is not a valid URL"
+
+
+def _host_problem(host: str) -> str | None:
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    try:
+        encoded = host.encode("idna")
+    except UnicodeError:
+        return f"the host {host!r} is not a valid host name"
+    labels = encoded.rstrip(b".").split(b".")
+    if not _HOST_LABEL.fullmatch(encoded) or all(label.isdigit() for label in labels):
+        return f"the host {host!r} is not a valid host name or IP address"
+    return None
 
 
 def check_active(active: Any) -> bool:

@@ -12,6 +12,7 @@ import cattrs
 from yarl import URL
 
 from ._config import Timeout, environment, resolve_api_key, resolve_base_url
+from ._http.redaction import Redactor
 from ._http.requester import Requester
 from ._http.retry import RetryPolicy
 from ._http.transport import Transport
@@ -71,6 +72,7 @@ class WhautoChat:
         env = environment() if environ is None else environ
         self._base_url = resolve_base_url(base_url, env, allow_http=allow_insecure_http)
         key = resolve_api_key(api_key, env)
+        self._redactor = Redactor(key)
         transport = Transport(base_url=self._base_url, api_key=key, session=session)
         limiter = resolve_rate_limiter(rate_limit, api_key=key, base_url=str(self._base_url))
         self._converter: cattrs.Converter = shared_converter()
@@ -85,7 +87,7 @@ class WhautoChat:
 
     def _attach_resources(self) -> None:
         """Build the resources on this client's requester (a view gets its own)."""
-        self.webhooks = Webhooks(self._requester.send, self._converter)
+        self.webhooks = Webhooks(self._requester.send, self._converter, self._redactor)
 
     def __repr__(self) -> str:
         state = ("closed" if self.closed else "open") + (" view" if self._is_view else "")

@@ -186,9 +186,12 @@ def parse_timestamp(value: Any, _: Any = None) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        aware = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        # One that cannot be told in UTC (year 1 at +01:00) could not be written back.
+        aware.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return aware
 
 
 def format_timestamp(value: datetime) -> str:

@@ -12,6 +12,7 @@ import attrs
 from .._version import __version__
 from ..errors import (
     APIStatusError,
+    InvalidInputError,
     RateLimitError,
     ResponseValidationError,
     UnknownOutcomeError,
@@ -23,6 +24,7 @@ USER_AGENT = f"whautochat-async/{__version__}"
 WEBHOOKS_PATH = "v1/webhooks"
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_ERROR_TEXT_DEPTH = 4  # {"error": {"message": ...}} and a little deeper
 
 
 @attrs.frozen(kw_only=True)
@@ -33,10 +35,18 @@ class Request:
     path: str
     params: Mapping[str, str] | None = None
     json: Any = None
+    #: ``json`` encoded once, here: a body that cannot be sent fails before any request.
+    content: bytes | None = attrs.field(init=False, repr=False, eq=False)
     #: What the caller reads if it may or may not have acted (only non-idempotent ones can).
     if_unknown: str = "it may or may not have taken effect"
     #: How the caller finds out, and why it was not retried.
     recovery: str = "It was not retried, so as never to apply it twice: check before sending again."
+    #: What a 2xx answer with no body means, when its meaning is certain (None: an error).
+    if_empty: Any = None
+
+    @content.default
+    def _encode(self) -> bytes | None:
+        return None if self.json is None else encode_json(self.json)
 
     @property
     def label(self) -> str:
@@ -58,6 +68,21 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+
+
+def encode_json(value: Any) -> bytes:
+    """``value`` as a JSON body, or InvalidInputError saying why it cannot be one.
+
+    Done before the request, not by aiohttp while sending: a value nested too deeply (a
+    webhook's unknown fields as a server sent them) or of a type JSON lacks (set in
+    ``extra``) is a typed error, never a bare RecursionError or TypeError.
+    """
+    try:
+        return json.dumps(value).encode()
+    except RecursionError as exc:
+        raise InvalidInputError("the request body is nested too deeply to send as JSON") from exc
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"the request body cannot be sent as JSON: {exc}") from exc
 
 
 def default_headers() -> dict[str, str]:
@@ -101,15 +126,22 @@ def update_request(webhook_id: str, body: Mapping[str, Any]) -> Request:
 
 
 def delete_request(webhook_id: str) -> Request:
-    """DELETE one webhook."""
-    return Request(method="DELETE", path=webhook_path(webhook_id))
+    """DELETE one webhook; ``204 No Content`` (or an empty 200) says it is gone."""
+    return Request(method="DELETE", path=webhook_path(webhook_id), if_empty={"success": True})
+
+
+def decode_answer(request: Request, response: Response) -> Any:
+    """A 2xx answer's JSON; an empty body is ``request.if_empty`` where that is set."""
+    if request.if_empty is not None and not response.body.strip():
+        return request.if_empty
+    return decode_json(response)
 
 
 def decode_json(response: Response) -> Any:
     """The body as JSON, or ResponseValidationError naming what came instead."""
     try:
         return json.loads(response.body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         kind = response.headers.get("content-type", "no content type")
         excerpt = excerpt_of(response.body)
         raise ResponseValidationError(
@@ -151,18 +183,22 @@ def unknown_outcome(
 
 
 def error_text(body: Any) -> str | None:
-    """The server's error message from the usual shapes of error bodies."""
-    if isinstance(body, str) and body.strip():
-        return body.strip()[:200]
-    if not isinstance(body, dict):
-        return None
-    for key in ("message", "error", "detail", "error_description"):
-        value = body.get(key)
-        if isinstance(value, dict):
-            value = error_text(value)
-        if isinstance(value, str) and value.strip():
-            return value.strip()[:200]
+    """The server's error message from the usual shapes of error bodies.
+
+    A loop with a bounded depth: a server's nesting must not cost a RecursionError.
+    """
+    for _ in range(_ERROR_TEXT_DEPTH):
+        if isinstance(body, str):
+            return body.strip()[:200] or None
+        if not isinstance(body, dict):
+            return None
+        found = (body.get(key) for key in ("message", "error", "detail", "error_description"))
+        body = next((value for value in found if _has_text(value)), None)
     return None
+
+
+def _has_text(value: Any) -> bool:
+    return isinstance(value, dict) or (isinstance(value, str) and bool(value.strip()))
 
 
 def request_id_of(headers: Mapping[str, str]) -> str | None:
@@ -176,7 +212,7 @@ def request_id_of(headers: Mapping[str, str]) -> str | None:
 def _lenient_json(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         return body.decode("utf-8", errors="replace") if body else None
 
 

@@ -12,6 +12,8 @@ import math
 from collections.abc import Mapping
 from datetime import UTC
 
+from .._validation import MAX_SECONDS
+
 __all__ = [
     "EPOCH_THRESHOLD",
     "limiter_pause",
@@ -29,6 +31,10 @@ _REMAINING_HEADERS = ("x-ratelimit-remaining", "ratelimit-remaining")
 
 def server_wait(status: int, headers: Mapping[str, str], now_wall: float) -> float | None:
     """Seconds the server asked us to wait before trying again, if it said."""
+    return _clamped(_asked_wait(status, headers, now_wall))
+
+
+def _asked_wait(status: int, headers: Mapping[str, str], now_wall: float) -> float | None:
     if status == 429:
         precise = _number(headers.get("x-ratelimit-reset-after"))
         if precise is not None:
@@ -47,7 +53,7 @@ def limiter_pause(
     When no quota is left (remaining 0 with a reset), or on a 429 with a wait. Never
     above ``max_wait``: a longer wait is one caller's RateLimitError, not everyone's stall.
     """
-    wait = quota_wait(headers, now_wall)
+    wait = _clamped(quota_wait(headers, now_wall))
     if status == 429:
         asked = server_wait(429, headers, now_wall)
         wait = asked if wait is None or asked is None else max(wait, asked)
@@ -88,11 +94,20 @@ def parse_retry_after(value: str | None, now_wall: float) -> float | None:
         return seconds
     try:
         moment = email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return max(moment.timestamp() - now_wall, 0.0)
+    try:
+        return max(moment.timestamp() - now_wall, 0.0)
+    except (ValueError, OverflowError):  # a date at the edge of datetime's range
+        return None
+
+
+def _clamped(seconds: float | None) -> float | None:
+    """A server's wait, at most MAX_SECONDS: a longer one means "not for ages", and waits
+    are added to clocks and converted (Redis milliseconds), which must stay finite."""
+    return None if seconds is None else min(seconds, MAX_SECONDS)
 
 
 def _number(value: str | None) -> float | None:

@@ -10,9 +10,12 @@ failed attempt                                GET, PUT, DELETE  POST (create)
 429                                           retry             retry (did not act)
 500, 502, 503, 504                            retry             UnknownOutcomeError
 any other 5xx                                 raise             UnknownOutcomeError
-any other status (4xx, 3xx)                   raise             raise
+3xx not followed (no usable Location)         raise             UnknownOutcomeError
+                                                                (307, 308: raise)
+any other status (4xx)                        raise             raise
 connection could not be opened (not sent)     retry             retry
 timeout or disconnect after sending           retry             UnknownOutcomeError
+a redirect loop                               raise             UnknownOutcomeError
 the call's deadline ran out                   raise             UnknownOutcomeError
 ============================================  ================  ====================
 """
@@ -35,9 +38,14 @@ from .ratelimit_headers import server_wait
 
 __all__ = ["Decision", "RetryPolicy", "backoff", "decide"]
 
-#: Seconds: a wait of inf is allowed (max_wait=inf: always wait what the server asks).
+#: Seconds: a wait of inf is allowed (max_wait=inf: always wait what the server asks);
+#: a backoff is finite (an infinite one is a call that hangs, or a nan wait).
 _SECONDS = number_option(positive=False, finite=False)
+_BACKOFF = number_option(positive=False, finite=True)
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: A redirect not followed (its Location unusable): "see other" may follow a write that
+#: happened; 307 and 308 say "repeat it there", so nothing was done.
+_MAY_HAVE_ACTED_3XX = frozenset(range(300, 400)) - {307, 308}
 
 
 @attrs.frozen(kw_only=True)
@@ -50,8 +58,8 @@ class RetryPolicy:
     """
 
     max_retries: int = attrs.field(default=3, validator=int_option(0))
-    backoff_base: float = attrs.field(default=0.5, validator=_SECONDS)
-    backoff_cap: float = attrs.field(default=8.0, validator=_SECONDS)
+    backoff_base: float = attrs.field(default=0.5, validator=_BACKOFF)
+    backoff_cap: float = attrs.field(default=8.0, validator=_BACKOFF)
     max_wait: float = attrs.field(default=60.0, validator=_SECONDS)
 
     @classmethod
@@ -114,7 +122,7 @@ def _classify_status(request: Request, status: int) -> tuple[bool, bool, str]:
     """(retryable, unknown outcome, why) for a non-2xx status."""
     if status == 429:
         return True, False, "429 (the server did not act)"
-    if not request.idempotent and 500 <= status <= 599:
+    if not request.idempotent and (500 <= status <= 599 or status in _MAY_HAVE_ACTED_3XX):
         return False, True, f"{status} after a {request.method} that may have been acted on"
     if status in RETRYABLE_STATUSES:
         return True, False, f"{status} is retryable"
@@ -125,7 +133,9 @@ def _classify_error(request: Request, error: APIConnectionError) -> tuple[bool, 
     """(retryable, unknown outcome, why) for a network failure."""
     kind = type(error).__name__
     if isinstance(error, TooManyRedirectsError):
-        return False, False, "a redirect loop does not end by trying again"
+        # A POST turned GET by a 303 on the way may have acted before the loop.
+        unknown = not request.idempotent
+        return False, unknown, "a redirect loop does not end by trying again"
     if not error.request_sent:
         if isinstance(error, DeadlineExceededError):
             return False, False, "the deadline ran out before the request was sent"

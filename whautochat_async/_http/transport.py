@@ -12,19 +12,19 @@ from types import MappingProxyType
 from typing import TypeVar
 
 import aiohttp
-import attrs
 from yarl import URL
 
+from .._validation import url_problem
 from ..errors import APIConnectionError, APITimeoutError, ClientClosedError, TooManyRedirectsError
 from .protocol import Request, Response, default_headers
 
 API_KEY_HEADER = "x-api-key"
-REDACTED = "***"
 MAX_REDIRECTS = 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 #: Entries kept in each per-transport cache (parsed URLs by path, ClientTimeouts).
 _CACHE_SIZE = 256
 _PLAIN_HEADERS = MappingProxyType(default_headers())  # to another origin: no API key
+_JSON_CONTENT = MappingProxyType({"Content-Type": "application/json"})  # with a body
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
@@ -41,8 +41,6 @@ class Transport:
     ) -> None:
         self._base_url = base_url
         self._origin = base_url.origin()
-        self._api_key = api_key
-        self._api_key_bytes = api_key.encode()
         self._base = str(base_url)
         # Read-only: aiohttp copies the headers it is given, so one mapping serves all.
         self._api_headers = MappingProxyType({**default_headers(), API_KEY_HEADER: api_key})
@@ -79,18 +77,19 @@ class Transport:
         """One attempt, redirects included, within ``attempt_timeout`` seconds."""
         session = self._get_session()
         url = self.url_for(request)
+        hops: list[URL] = []  # answered redirects: after one, the request has been sent
         try:
             async with asyncio.timeout(attempt_timeout):
-                return await self._follow(session, request, url, connect)
+                return await self._follow(session, request, url, connect, hops)
         except TimeoutError as exc:
             raise APITimeoutError(
                 f"{request.label} timed out after {attempt_timeout}s",
                 method=request.method,
                 url=str(url),
-                request_sent=not isinstance(exc, aiohttp.ConnectionTimeoutError),
+                request_sent=bool(hops) or not isinstance(exc, aiohttp.ConnectionTimeoutError),
             ) from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise _connection_error(request, url, exc) from exc
+            raise _connection_error(request, url, exc, answered=bool(hops)) from exc
 
     async def _follow(
         self,
@@ -98,8 +97,9 @@ class Transport:
         request: Request,
         url: URL,
         connect: float | None,
+        hops: list[URL],
     ) -> Response:
-        method, body = request.method, request.json
+        method, body = request.method, request.content
         params = request.params
         headers = self._api_headers  # the first hop goes to the base URL, our API origin
         for _ in range(MAX_REDIRECTS + 1):
@@ -107,16 +107,17 @@ class Transport:
                 method,
                 url,
                 params=params,
-                json=body,
-                headers=headers,
+                data=body,
+                headers=headers if body is None else {**headers, **_JSON_CONTENT},
                 allow_redirects=False,
                 raise_for_status=False,
                 timeout=self._client_timeout(connect),
             ) as raw:
-                location = raw.headers.get("Location")
-                if raw.status not in _REDIRECTS or location is None:
-                    return self._redacted(_response_of(raw, method, await raw.read()))
-            url = url.join(URL(location))
+                target = _redirect_target(raw, url)
+                if target is None:
+                    return _response_of(raw, method, await raw.read())
+            hops.append(url)
+            url = target
             headers = self._api_headers if url.origin() == self._origin else _PLAIN_HEADERS
             params = None  # the Location carries its own query
             if raw.status == 303 or (raw.status in (301, 302) and method == "POST"):
@@ -126,23 +127,6 @@ class Transport:
             method=request.method,
             url=str(url),
         )
-
-    def _redacted(self, response: Response) -> Response:
-        """The response with any echo of the API key replaced by ``***``.
-
-        A server may quote the key back (``key sk-... lacks scope``); the body and headers
-        end up in exception messages, ``APIStatusError.body`` and logs, which must never
-        carry it.
-        """
-        key, key_bytes = self._api_key, self._api_key_bytes
-        body, headers = response.body, response.headers
-        if key_bytes in body:
-            body = body.replace(key_bytes, REDACTED.encode())
-        if any(key in value for value in headers.values()):
-            headers = {name: value.replace(key, REDACTED) for name, value in headers.items()}
-        if body is response.body and headers is response.headers:
-            return response
-        return attrs.evolve(response, body=body, headers=headers)
 
     def _client_timeout(self, connect: float | None) -> aiohttp.ClientTimeout:
         # One per distinct value (a deadline-clipped attempt makes new ones).
@@ -169,18 +153,46 @@ def _cached(cache: dict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
     return value
 
 
+def _redirect_target(raw: aiohttp.ClientResponse, url: URL) -> URL | None:
+    """Where a redirect leads, or None: not a redirect, or a Location no request can use.
+
+    An unusable Location (not a URL, a bad host, another scheme) is answered like a
+    missing one: the 3xx itself is the answer, an APIStatusError naming its status.
+    """
+    location = raw.headers.get("Location")
+    if raw.status not in _REDIRECTS or location is None:
+        return None
+    try:
+        target = url.join(URL(location))
+    except ValueError:
+        return None
+    return target if url_problem(target) is None else None
+
+
 def _response_of(raw: aiohttp.ClientResponse, method: str, body: bytes) -> Response:
     headers = {key.lower(): value for key, value in raw.headers.items()}
     return Response(method=method, url=str(raw.url), status=raw.status, headers=headers, body=body)
 
 
-def _connection_error(request: Request, url: URL, exc: BaseException) -> APIConnectionError:
+def _connection_error(
+    request: Request, url: URL, exc: BaseException, *, answered: bool
+) -> APIConnectionError:
     # Only a failure to open the connection proves the server never saw the request.
-    sent = not isinstance(exc, aiohttp.ClientConnectorError)
-    reason = str(exc) or type(exc).__name__
+    sent = answered or not isinstance(exc, aiohttp.ClientConnectorError)
     return APIConnectionError(
-        f"{request.label} failed: {reason}",
+        f"{request.label} failed: {_reason(exc)}",
         method=request.method,
         url=str(url),
         request_sent=sent,
     )
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for a network failure; aiohttp's parser errors take several."""
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "the answer's body was cut short or malformed"
+    if type(exc) is aiohttp.ClientResponseError:  # raised for an answer that is not HTTP
+        # Its status (400) is aiohttp's, not the server's.
+        lines = str(exc.message).strip().splitlines() or [""]
+        return f"the answer is not valid HTTP ({lines[0].rstrip(':') or 'unreadable'})"
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 
 from .._config import environment, resolve_api_key, resolve_base_url
 from .._limiter_registry import shared_limiter
+from .._validation import MAX_SECONDS, check_number
 from ..errors import ClientClosedError, ConfigurationError, RateLimiterUnavailableError
 from ..ratelimit import RateLimit
 from . import _scripts
@@ -167,7 +168,8 @@ class RedisRateLimiter:
         (its Redis client is closed).
         """
         await self._fallback.pause(seconds)
-        milliseconds = max(math.ceil(seconds * 1000), 1)
+        # A pause past MAX_SECONDS is "until further notice": clipped, so it stays an int.
+        milliseconds = max(math.ceil(min(seconds, MAX_SECONDS) * 1000), 1)
         args = (milliseconds,)
         task = self._spawn(self._run(self._pause_script, [self.keys.paused], args, "pause"))
         if task is not None:  # a task, so that aclose() waits for it before closing Redis
@@ -260,5 +262,4 @@ def _check_options(
             f"on_redis_error must be 'fail_closed' or 'fail_open', got {on_redis_error!r}"
         )
     for name, value in (("timeout", timeout), ("lease", lease), ("probe_interval", probe)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise ConfigurationError(f"{name} must be a number > 0, got {value!r}")
+        check_number(name, value, positive=True, finite=True, error=ConfigurationError)

@@ -8,25 +8,38 @@ from typing import TypeVar
 import cattrs
 
 from .._http import protocol
+from .._http.redaction import Redactor
 from ..converters import structure_response
-from ..errors import ResponseValidationError
+from ..errors import ResponseValidationError, WhautoChatError
 
 T = TypeVar("T")
 Send = Callable[[protocol.Request], Awaitable[protocol.Response]]
 
 
 class Resource:
-    """A group of endpoints sharing the client's requester and converter."""
+    """A group of endpoints sharing the client's requester, converter and redactor."""
 
-    def __init__(self, send: Send, converter: cattrs.Converter) -> None:
+    def __init__(self, send: Send, converter: cattrs.Converter, redactor: Redactor) -> None:
         self._send = send
         self._converter = converter
+        self._redactor = redactor
 
     async def _call(self, request: protocol.Request, kind: type[T]) -> T:
-        """The 2xx answer to ``request`` as ``kind``; any other answer is the mapped error."""
-        response = await self._send(request)
+        """The 2xx answer to ``request`` as ``kind``; any other answer is the mapped error.
+
+        Every error a call ends with leaves through here, so here alone the API key is
+        taken out of what it reports; the data returned is never touched.
+        """
         try:
-            data = protocol.decode_json(response)
+            response = await self._send(request)
+            return self._read(request, response, kind)
+        except WhautoChatError as exc:
+            self._redactor.error(exc)
+            raise
+
+    def _read(self, request: protocol.Request, response: protocol.Response, kind: type[T]) -> T:
+        try:
+            data = protocol.decode_answer(request, response)
             return structure_response(self._converter, data, kind, response.body)
         except ResponseValidationError as exc:
             if request.idempotent:

@@ -101,7 +101,7 @@ class Webhooks(Resource):
         return await self._call(protocol.update_request(webhook_id, body), Webhook)
 
     async def delete(self, webhook_or_id: Webhook | str) -> DeleteResult:
-        """Delete a webhook by object or id; a ``{"success": false}`` answer raises."""
+        """Delete a webhook by object or id; 204 is success, ``{"success": false}`` raises."""
         request = protocol.delete_request(id_of(webhook_or_id))
         result = await self._call(request, DeleteResult)
         if result.success is not True:
