@@ -1,7 +1,8 @@
 """The only module that does network I/O: it owns (or borrows) the aiohttp session.
 
 Redirects are followed by hand so the API key goes only to the API's own origin
-(aiohttp would forward ``x-api-key`` to another origin on a redirect).
+(aiohttp would forward ``x-api-key`` to another origin on a redirect). Bodies are read
+in chunks up to ``max_response_size``, so a server cannot make the client hold more.
 """
 
 from __future__ import annotations
@@ -15,12 +16,23 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from ..errors import APIConnectionError, APITimeoutError, ClientClosedError, TooManyRedirectsError
+from ..errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ClientClosedError,
+    ResponseTooLargeError,
+    SessionClosedError,
+    TooManyRedirectsError,
+)
 from .protocol import Request, Response, default_headers
+from .proxy import Proxies, Proxy
+from .session import OwnedSessions, Progress
 
 API_KEY_HEADER = "x-api-key"
 REDACTED = "***"
 MAX_REDIRECTS = 10
+#: Bytes read at a time; memory stays near ``max_response_size`` plus this.
+_READ_CHUNK = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 #: Entries kept in each per-transport cache (parsed URLs by path, ClientTimeouts).
 _CACHE_SIZE = 256
@@ -38,6 +50,8 @@ class Transport:
         base_url: URL,
         api_key: str,
         session: aiohttp.ClientSession | None = None,
+        proxies: Proxies | None = None,
+        max_response_size: int = 10 * 1024 * 1024,
     ) -> None:
         self._base_url = base_url
         self._origin = base_url.origin()
@@ -48,12 +62,14 @@ class Transport:
         self._api_headers = MappingProxyType({**default_headers(), API_KEY_HEADER: api_key})
         self._urls: dict[str, URL] = {}
         self._timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
-        self._session = session
-        self._owns_session = session is None
+        self._borrowed = session
+        self._owned = OwnedSessions() if session is None else None
+        self._proxies = Proxies() if proxies is None else proxies
+        self._max_size = max_response_size
         self._closed = False
 
     def __repr__(self) -> str:
-        return f"<Transport {self._origin} owns_session={self._owns_session}>"
+        return f"<Transport {self._origin} owns_session={self._owned is not None}>"
 
     @property
     def closed(self) -> bool:
@@ -61,11 +77,24 @@ class Transport:
         return self._closed
 
     async def close(self) -> None:
-        """Close the session if this transport opened it; never a borrowed one."""
+        """Close the sessions this transport opened; never a borrowed one."""
         self._closed = True
-        session, self._session = self._session, None
-        if self._owns_session and session is not None:
-            await session.close()
+        if self._owned is not None:
+            await self._owned.close()
+
+    @property
+    def owned_sessions(self) -> tuple[aiohttp.ClientSession, ...]:
+        """The sessions this transport opened and has not closed (for tests and benchmarks)."""
+        return () if self._owned is None else self._owned.opened
+
+    def check_open(self) -> None:
+        """Raise ClientClosedError when a call could not be sent (before it takes a slot)."""
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new WhautoChat")
+        if self._borrowed is not None and self._borrowed.closed:
+            raise SessionClosedError(
+                "the aiohttp session passed as session= is closed; nothing was sent"
+            )
 
     def url_for(self, request: Request) -> URL:
         """The absolute URL of a request (its path is already percent-encoded)."""
@@ -77,20 +106,22 @@ class Transport:
         self, request: Request, *, attempt_timeout: float | None, connect: float | None
     ) -> Response:
         """One attempt, redirects included, within ``attempt_timeout`` seconds."""
-        session = self._get_session()
+        session = await self._get_session(request)
         url = self.url_for(request)
+        # Only our own sessions report when a connection opened; see _sent().
+        progress = Progress() if self._owned is not None else None
         try:
             async with asyncio.timeout(attempt_timeout):
-                return await self._follow(session, request, url, connect)
+                return await self._follow(session, request, url, connect, progress)
         except TimeoutError as exc:
             raise APITimeoutError(
                 f"{request.label} timed out after {attempt_timeout}s",
                 method=request.method,
                 url=str(url),
-                request_sent=not isinstance(exc, aiohttp.ConnectionTimeoutError),
+                request_sent=_sent(exc, progress),
             ) from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise _connection_error(request, url, exc) from exc
+            raise _connection_error(request, url, exc, progress) from exc
 
     async def _follow(
         self,
@@ -98,11 +129,13 @@ class Transport:
         request: Request,
         url: URL,
         connect: float | None,
+        progress: Progress | None,
     ) -> Response:
         method, body = request.method, request.json
         params = request.params
         headers = self._api_headers  # the first hop goes to the base URL, our API origin
         for _ in range(MAX_REDIRECTS + 1):
+            proxy = self._proxies.for_url(url)
             async with session.request(
                 method,
                 url,
@@ -112,10 +145,14 @@ class Transport:
                 allow_redirects=False,
                 raise_for_status=False,
                 timeout=self._client_timeout(connect),
+                proxy=None if proxy is None else proxy.url,
+                proxy_auth=_proxy_auth(proxy),
+                trace_request_ctx=progress,
             ) as raw:
                 location = raw.headers.get("Location")
                 if raw.status not in _REDIRECTS or location is None:
-                    return self._redacted(_response_of(raw, method, await raw.read()))
+                    body_read = await self._read(raw, request)
+                    return self._redacted(_response_of(raw, method, body_read))
             url = url.join(URL(location))
             headers = self._api_headers if url.origin() == self._origin else _PLAIN_HEADERS
             params = None  # the Location carries its own query
@@ -150,13 +187,41 @@ class Transport:
             self._timeouts, connect, lambda: aiohttp.ClientTimeout(total=None, connect=connect)
         )
 
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._closed:
-            raise ClientClosedError("the client is closed; create a new WhautoChat")
-        if self._session is None:
-            # Created lazily: an aiohttp session must be made inside a running loop.
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
-        return self._session
+    async def _get_session(self, request: Request) -> aiohttp.ClientSession:
+        self.check_open()
+        if self._borrowed is not None:
+            return self._borrowed
+        assert self._owned is not None  # one or the other
+        # A request that may not be repeated never rides a pooled (possibly stale) connection.
+        return await self._owned.get(fresh=not request.idempotent)
+
+    async def _read(self, raw: aiohttp.ClientResponse, request: Request) -> bytes:
+        """The body, decompressed, up to ``max_response_size``; a 2xx over it is an error.
+
+        A non-2xx body is cut at the limit instead: its status already says what happened.
+        """
+        limit, ok = self._max_size, 200 <= raw.status < 300
+        if ok and raw.content_length is not None and raw.content_length > limit:
+            raise self._too_large(raw, request)
+        body, size = bytearray(), 0
+        async for chunk in raw.content.iter_chunked(_READ_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                if ok:
+                    raise self._too_large(raw, request)
+                body += chunk[: len(chunk) - (size - limit)]
+                break
+            body += chunk
+        return bytes(body)
+
+    def _too_large(self, raw: aiohttp.ClientResponse, request: Request) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"{request.label} -> {raw.status}: the answer is larger than max_response_size "
+            f"({self._max_size} bytes); the client stopped reading it",
+            method=request.method,
+            url=str(raw.url),
+            limit=self._max_size,
+        )
 
 
 def _cached(cache: dict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
@@ -174,13 +239,37 @@ def _response_of(raw: aiohttp.ClientResponse, method: str, body: bytes) -> Respo
     return Response(method=method, url=str(raw.url), status=raw.status, headers=headers, body=body)
 
 
-def _connection_error(request: Request, url: URL, exc: BaseException) -> APIConnectionError:
-    # Only a failure to open the connection proves the server never saw the request.
-    sent = not isinstance(exc, aiohttp.ClientConnectorError)
+def _proxy_auth(proxy: Proxy | None) -> aiohttp.BasicAuth | None:
+    if proxy is None or proxy.user is None:
+        return None
+    return aiohttp.BasicAuth(proxy.user, proxy.password or "")
+
+
+def _sent(exc: BaseException, progress: Progress | None) -> bool:
+    """Whether bytes of the request may have left: False only where that is proven."""
+    if isinstance(exc, _NOT_SENT):
+        return False
+    # Our own sessions say when a connection is ready, before anything is written: the
+    # attempt's timer (a plain TimeoutError) firing before then stopped a request that
+    # never left. A borrowed session says nothing.
+    return not (progress is not None and not progress.connected and type(exc) is TimeoutError)
+
+
+#: Raised by aiohttp before any byte of the request is written (a proxy's refused CONNECT too).
+_NOT_SENT = (
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+    aiohttp.ClientHttpProxyError,
+)
+
+
+def _connection_error(
+    request: Request, url: URL, exc: BaseException, progress: Progress | None
+) -> APIConnectionError:
     reason = str(exc) or type(exc).__name__
     return APIConnectionError(
         f"{request.label} failed: {reason}",
         method=request.method,
         url=str(url),
-        request_sent=sent,
+        request_sent=_sent(exc, progress),
     )
