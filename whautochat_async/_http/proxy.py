@@ -7,6 +7,7 @@ hermetic. Read by hand rather than with aiohttp's ``trust_env``, which reads onl
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 from collections.abc import Mapping
 from typing import Final
@@ -26,11 +27,15 @@ _SCHEMES = ("http", "https")
 
 @attrs.frozen
 class Proxy:
-    """A proxy's URL without credentials, and the credentials (sent as Proxy-Authorization)."""
+    """A proxy's URL without credentials, and the Proxy-Authorization header they make."""
 
     url: URL
-    user: str | None = attrs.field(default=None, repr=False)
-    password: str | None = attrs.field(default=None, repr=False)
+    authorization: str | None = attrs.field(default=None, repr=False)
+
+    @property
+    def headers(self) -> Mapping[str, str] | None:
+        """The headers for the proxy (never sent to the API)."""
+        return None if self.authorization is None else {"Proxy-Authorization": self.authorization}
 
 
 @attrs.frozen
@@ -79,7 +84,14 @@ def parse_proxy(value: object, source: str) -> Proxy:
         raise ConfigurationError(
             f"{source} must be an http:// or https:// proxy URL with a host, got {shown}"
         )
-    return Proxy(url.with_user(None).with_path(""), url.user, url.password)
+    return Proxy(url.with_user(None).with_path(""), _basic(url.user, url.password))
+
+
+def _basic(user: str | None, password: str | None) -> str | None:
+    # By hand: aiohttp 3.14 deprecates BasicAuth, and older releases lack its replacement.
+    if user is None:
+        return None
+    return "Basic " + base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
 
 
 def _env_proxy(scheme: str, env: Mapping[str, str]) -> tuple[str, str]:

@@ -8,7 +8,7 @@ in chunks up to ``max_response_size``, so a server cannot make the client hold m
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -141,12 +141,12 @@ class Transport:
                 url,
                 params=params,
                 json=body,
-                headers=headers,
+                headers=_with_proxy_auth(headers, proxy, url),
                 allow_redirects=False,
                 raise_for_status=False,
                 timeout=self._client_timeout(connect),
                 proxy=None if proxy is None else proxy.url,
-                proxy_auth=_proxy_auth(proxy),
+                proxy_headers=None if proxy is None else proxy.headers,
                 trace_request_ctx=progress,
             ) as raw:
                 location = raw.headers.get("Location")
@@ -239,10 +239,13 @@ def _response_of(raw: aiohttp.ClientResponse, method: str, body: bytes) -> Respo
     return Response(method=method, url=str(raw.url), status=raw.status, headers=headers, body=body)
 
 
-def _proxy_auth(proxy: Proxy | None) -> aiohttp.BasicAuth | None:
-    if proxy is None or proxy.user is None:
-        return None
-    return aiohttp.BasicAuth(proxy.user, proxy.password or "")
+def _with_proxy_auth(
+    headers: Mapping[str, str], proxy: Proxy | None, url: URL
+) -> Mapping[str, str]:
+    # aiohttp sends proxy_headers on a CONNECT (https) only; plain http asks the proxy itself.
+    if proxy is None or proxy.authorization is None or url.scheme != "http":
+        return headers
+    return {**headers, "Proxy-Authorization": proxy.authorization}
 
 
 def _sent(exc: BaseException, progress: Progress | None) -> bool:
