@@ -1,8 +1,7 @@
 """The only module that does network I/O: it owns (or borrows) the aiohttp session.
 
 Redirects are followed by hand so the API key goes only to the API's own origin
-(aiohttp would forward ``x-api-key`` to another origin on a redirect). Bodies are read
-in chunks up to ``max_response_size``, so a server cannot make the client hold more.
+(aiohttp would forward ``x-api-key`` to another origin on a redirect).
 """
 
 from __future__ import annotations
@@ -20,10 +19,10 @@ from ..errors import (
     APIConnectionError,
     APITimeoutError,
     ClientClosedError,
-    ResponseTooLargeError,
     SessionClosedError,
     TooManyRedirectsError,
 )
+from .body import read_body
 from .protocol import Request, Response, default_headers
 from .proxy import Proxies, Proxy
 from .session import OwnedSessions, Progress
@@ -31,8 +30,6 @@ from .session import OwnedSessions, Progress
 API_KEY_HEADER = "x-api-key"
 REDACTED = "***"
 MAX_REDIRECTS = 10
-#: Bytes read at a time; memory stays near ``max_response_size`` plus this.
-_READ_CHUNK = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 #: Entries kept in each per-transport cache (parsed URLs by path, ClientTimeouts).
 _CACHE_SIZE = 256
@@ -151,8 +148,8 @@ class Transport:
             ) as raw:
                 location = raw.headers.get("Location")
                 if raw.status not in _REDIRECTS or location is None:
-                    body_read = await self._read(raw, request)
-                    return self._redacted(_response_of(raw, method, body_read))
+                    content = await read_body(raw, request, self._max_size)
+                    return self._redacted(_response_of(raw, method, content))
             url = url.join(URL(location))
             headers = self._api_headers if url.origin() == self._origin else _PLAIN_HEADERS
             params = None  # the Location carries its own query
@@ -194,34 +191,6 @@ class Transport:
         assert self._owned is not None  # one or the other
         # A request that may not be repeated never rides a pooled (possibly stale) connection.
         return await self._owned.get(fresh=not request.idempotent)
-
-    async def _read(self, raw: aiohttp.ClientResponse, request: Request) -> bytes:
-        """The body, decompressed, up to ``max_response_size``; a 2xx over it is an error.
-
-        A non-2xx body is cut at the limit instead: its status already says what happened.
-        """
-        limit, ok = self._max_size, 200 <= raw.status < 300
-        if ok and raw.content_length is not None and raw.content_length > limit:
-            raise self._too_large(raw, request)
-        body, size = bytearray(), 0
-        async for chunk in raw.content.iter_chunked(_READ_CHUNK):
-            size += len(chunk)
-            if size > limit:
-                if ok:
-                    raise self._too_large(raw, request)
-                body += chunk[: len(chunk) - (size - limit)]
-                break
-            body += chunk
-        return bytes(body)
-
-    def _too_large(self, raw: aiohttp.ClientResponse, request: Request) -> ResponseTooLargeError:
-        return ResponseTooLargeError(
-            f"{request.label} -> {raw.status}: the answer is larger than max_response_size "
-            f"({self._max_size} bytes); the client stopped reading it",
-            method=request.method,
-            url=str(raw.url),
-            limit=self._max_size,
-        )
 
 
 def _cached(cache: dict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
