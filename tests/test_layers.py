@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PURE = [
     "whautochat_async._http.call",
     "whautochat_async._http.protocol",
+    "whautochat_async._http.proxy",
     "whautochat_async._http.retry",
     "whautochat_async._sync_plan",
     "whautochat_async._walk",

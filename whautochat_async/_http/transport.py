@@ -105,8 +105,8 @@ class Transport:
         """One attempt, redirects included, within ``attempt_timeout`` seconds."""
         session = await self._get_session(request)
         url = self.url_for(request)
-        # Only our own sessions report when a connection opened; see _sent().
-        progress = Progress() if self._owned is not None else None
+        # Our session for non-idempotent requests reports when a connection opened (_sent()).
+        progress = Progress() if self._owned is not None and not request.idempotent else None
         try:
             async with asyncio.timeout(attempt_timeout):
                 return await self._follow(session, request, url, connect, progress)
@@ -221,9 +221,10 @@ def _sent(exc: BaseException, progress: Progress | None) -> bool:
     """Whether bytes of the request may have left: False only where that is proven."""
     if isinstance(exc, _NOT_SENT):
         return False
-    # Our own sessions say when a connection is ready, before anything is written: the
-    # attempt's timer (a plain TimeoutError) firing before then stopped a request that
-    # never left. A borrowed session says nothing.
+    # Our session for writes that must not repeat says when a connection is ready, before
+    # anything is written: the attempt's timer (a plain TimeoutError) firing before then
+    # stopped a request that never left. Elsewhere (an idempotent request is retried
+    # either way; a borrowed session says nothing) a timer counts as sent.
     return not (progress is not None and not progress.connected and type(exc) is TimeoutError)
 
 
