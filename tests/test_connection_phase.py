@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import select
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
 import aiohttp
 import pytest
@@ -27,6 +27,7 @@ from whautochat_async import (
 )
 
 from .conftest import API_KEY
+from .counting_limiter import CountingLimiter
 from .raw_server import RawServer, read_request
 
 NO_WAIT = RetryPolicy(max_retries=1, backoff_base=0)
@@ -38,26 +39,6 @@ ANSWERS = {
     b"POST": b"HTTP/1.1 201 Created\r\nContent-Length: %d\r\n\r\n%s" % (len(CREATED), CREATED),
     b"GET": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]",
 }
-
-
-class CountingLimiter:
-    """A RateLimiter that grants every slot and counts; ``on_acquire`` runs while queued."""
-
-    def __init__(self, on_acquire: Callable[[], Awaitable[object]] | None = None) -> None:
-        self.acquired = 0
-        self.released: list[bool] = []
-        self._on_acquire = on_acquire
-
-    async def acquire(self) -> None:
-        self.acquired += 1
-        if self._on_acquire is not None:
-            await self._on_acquire()
-
-    def release(self, *, sent: bool) -> None:
-        self.released.append(sent)
-
-    async def pause(self, seconds: float) -> None:
-        pass
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from whautochat_async import EventLoopError, Page, WhautoChat, WhautoChatError
 from whautochat_async.testing import FakeWhautoChat
 
 from .conftest import API_KEY
+from .counting_limiter import CountingLimiter
 
 T = TypeVar("T")
 
@@ -89,13 +90,15 @@ def test_a_loop_still_running_in_another_thread_is_a_clear_error(
     server_thread: tuple[LoopThread, str],
 ) -> None:
     thread, url = server_thread
-    client = WhautoChat(API_KEY, base_url=url, environ={})
+    limiter = CountingLimiter()
+    client = WhautoChat(API_KEY, base_url=url, rate_limit=limiter, environ={})
     thread.run(first_page(client))  # the sessions now belong to that thread's loop
     sessions = client._requester.transport.owned_sessions
     with pytest.raises(EventLoopError, match="one client per event loop") as caught:
         asyncio.run(first_page(client))
     assert isinstance(caught.value, WhautoChatError)
     assert isinstance(caught.value, RuntimeError)
+    assert limiter.acquired == 1  # refused before taking a slot: nothing to hold for `per`
     asyncio.run(client.close())  # closes them on their own loop, from this one
     assert sessions
     assert all(session.closed for session in sessions)

@@ -21,6 +21,7 @@ from ..errors import (
     APITimeoutError,
     ClientClosedError,
     DeadlineExceededError,
+    EventLoopError,
     QueueTimeoutError,
     ResponseTooLargeError,
     WhautoChatError,
@@ -141,7 +142,7 @@ class Requester:
             if clipped and isinstance(exc, APITimeoutError):
                 return self._deadline_error(call, sent=exc.request_sent, cause=exc)
             return exc
-        except ClientClosedError:
+        except (ClientClosedError, EventLoopError):
             sent = False
             raise
         except ResponseTooLargeError as exc:

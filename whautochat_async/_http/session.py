@@ -96,13 +96,18 @@ class OwnedSessions:
             current = await self._open(loop)
         return current.fresh if fresh else current.pooled
 
-    async def _open(self, loop: asyncio.AbstractEventLoop) -> _LoopSessions:
+    def check_loop(self) -> None:
+        """Raise EventLoopError if the sessions belong to another loop that is still open."""
         old = self._current
-        if old is not None and not old.loop.is_closed():
+        loop = None if old is None else old.loop
+        if loop is not None and loop is not asyncio.get_running_loop() and not loop.is_closed():
             raise EventLoopError(
-                "this client's connections belong to another event loop that is still open "
-                "(e.g. running in another thread); use one client per event loop"
+                "this client's connections belong to another event loop that is still "
+                "open (e.g. running in another thread); use one client per event loop"
             )
+
+    async def _open(self, loop: asyncio.AbstractEventLoop) -> _LoopSessions:
+        self.check_loop()
         # A closed loop's sessions were closed as it shut down: forget them.
         self._current = current = _LoopSessions(loop)
         # Runs to the yield at once; registers the closer with the loop's shutdown.

@@ -85,9 +85,16 @@ class Transport:
         return () if self._owned is None else self._owned.opened
 
     def check_open(self) -> None:
-        """Raise ClientClosedError when a call could not be sent (before it takes a slot)."""
+        """Raise what a call would fail with before sending (checked before it takes a slot).
+
+        Raises:
+            ClientClosedError: the client, or the borrowed session, is closed.
+            EventLoopError: the client's sessions belong to another open loop.
+        """
         if self._closed:
             raise ClientClosedError("the client is closed; create a new WhautoChat")
+        if self._owned is not None:
+            self._owned.check_loop()
         if self._borrowed is not None and self._borrowed.closed:
             raise SessionClosedError(
                 "the aiohttp session passed as session= is closed; nothing was sent"
