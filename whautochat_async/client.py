@@ -12,6 +12,7 @@ import cattrs
 from yarl import URL
 
 from ._config import Timeout, environment, resolve_api_key, resolve_base_url
+from ._http.body import DEFAULT_MAX_RESPONSE_SIZE
 from ._http.proxy import FROM_ENVIRONMENT, Proxies, ProxyOption, resolve_proxies
 from ._http.requester import Requester
 from ._http.retry import RetryPolicy
@@ -24,9 +25,6 @@ from .ratelimit import RateLimit, RateLimiter
 from .resources import Webhooks
 
 __all__ = ["WhautoChat"]
-
-#: 10 MiB: a page of 100 webhooks is a few tens of KiB; anything near this is not the API.
-DEFAULT_MAX_RESPONSE_SIZE = 10 * 1024 * 1024
 
 
 class WhautoChat:

@@ -7,6 +7,8 @@ import aiohttp
 from ..errors import ResponseTooLargeError
 from .protocol import Request
 
+#: 10 MiB: a page of 100 webhooks is a few tens of KiB; anything near this is not the API.
+DEFAULT_MAX_RESPONSE_SIZE = 10 * 1024 * 1024
 #: Bytes read at a time; memory stays near the limit plus this (and aiohttp's buffers).
 _READ_CHUNK = 64 * 1024
 

@@ -22,7 +22,7 @@ from ..errors import (
     SessionClosedError,
     TooManyRedirectsError,
 )
-from .body import read_body
+from .body import DEFAULT_MAX_RESPONSE_SIZE, read_body
 from .protocol import Request, Response, default_headers
 from .proxy import Proxies, Proxy
 from .session import OwnedSessions, Progress
@@ -48,7 +48,7 @@ class Transport:
         api_key: str,
         session: aiohttp.ClientSession | None = None,
         proxies: Proxies | None = None,
-        max_response_size: int = 10 * 1024 * 1024,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         self._base_url = base_url
         self._origin = base_url.origin()
