@@ -83,7 +83,7 @@ def test_an_explicit_proxy_overrides_the_environment_and_none_disables_it() -> N
         ("corp:3128", {}),
         ("http://", {}),
         (3128, {}),
-        ("environment", {"HTTPS_PROXY": "socks5://user:secret@corp:1080"}),
+        ("environment", {"ALL_PROXY": "socks5://user:secret@corp:1080"}),
     ],
 )
 def test_a_proxy_that_cannot_work_is_refused_at_construction(
@@ -92,6 +92,7 @@ def test_a_proxy_that_cannot_work_is_refused_at_construction(
     with pytest.raises(ConfigurationError, match="proxy") as caught:
         WhautoChat("key", proxy=proxy, environ=env)  # type: ignore[arg-type]
     assert "secret" not in str(caught.value)
+    assert all(variable in str(caught.value) for variable in env)  # names where it came from
 
 
 async def test_requests_go_through_the_environment_proxy_with_its_credentials(

@@ -60,29 +60,30 @@ def resolve_proxies(option: ProxyOption, env: Mapping[str, str]) -> Proxies:
     if option is None:
         return Proxies()
     if not (isinstance(option, str) and option == FROM_ENVIRONMENT):
-        proxy = parse_proxy(option, source="proxy")
+        proxy = parse_proxy(option, "proxy")
         return Proxies({scheme: proxy for scheme in _SCHEMES})
     by_scheme = {}
     for scheme in _SCHEMES:
         name, value = _env_proxy(scheme, env)
         if value:
-            by_scheme[scheme] = parse_proxy(value if "://" in value else f"http://{value}", name)
+            url = value if "://" in value else f"http://{value}"
+        by_scheme[scheme] = parse_proxy(url, name, hint=" (proxy=None ignores the environment)")
     return Proxies(by_scheme, no_proxy=env.get("no_proxy") or env.get("NO_PROXY") or "")
 
 
-def parse_proxy(value: object, source: str) -> Proxy:
+def parse_proxy(value: object, source: str, *, hint: str = "") -> Proxy:
     """A Proxy from a URL (credentials split off), or ConfigurationError naming ``source``."""
     if not isinstance(value, str | URL):
         raise ConfigurationError(f"{source} must be a URL string, a yarl.URL or None")
     try:
         url = URL(str(value))
     except ValueError as exc:
-        raise ConfigurationError(f"{source} is not a URL") from exc
+        raise ConfigurationError(f"{source} is not a URL{hint}") from exc
     if url.scheme not in _SCHEMES or not url.host:
         # The URL may carry a password: say what is wrong without repeating it.
         shown = url.with_user(None) if url.host else "(not an http(s) URL)"
         raise ConfigurationError(
-            f"{source} must be an http:// or https:// proxy URL with a host, got {shown}"
+            f"{source} must be an http:// or https:// proxy URL with a host, got {shown}{hint}"
         )
     return Proxy(url.with_user(None).with_path(""), _basic(url.user, url.password))
 
