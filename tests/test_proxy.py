@@ -36,6 +36,11 @@ def test_the_environment_gives_a_proxy_per_scheme_lower_case_first() -> None:
     assert plain.url == URL("http://h:2")
 
 
+@pytest.mark.parametrize("env", [{}, {"HTTP_PROXY": "http://h:2"}, {"HTTPS_PROXY": " "}])
+def test_a_scheme_without_a_variable_has_no_proxy(env: dict[str, str]) -> None:
+    assert resolve_proxies("environment", env).for_url(API) is None
+
+
 def test_all_proxy_is_the_fallback_and_http_proxy_is_ignored_in_cgi() -> None:
     env = {"ALL_PROXY": "http://all:1", "HTTP_PROXY": "http://h:2", "REQUEST_METHOD": "GET"}
     proxies = resolve_proxies("environment", env)

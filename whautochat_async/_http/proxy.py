@@ -67,7 +67,7 @@ def resolve_proxies(option: ProxyOption, env: Mapping[str, str]) -> Proxies:
         name, value = _env_proxy(scheme, env)
         if value:
             url = value if "://" in value else f"http://{value}"
-        by_scheme[scheme] = parse_proxy(url, name, hint=" (proxy=None ignores the environment)")
+            by_scheme[scheme] = parse_proxy(url, name, hint=" (proxy=None ignores the environment)")
     return Proxies(by_scheme, no_proxy=env.get("no_proxy") or env.get("NO_PROXY") or "")
 
 
