@@ -24,6 +24,7 @@ class RawServer:
     def __init__(self, handler: Handler) -> None:
         self._handler = handler
         self._server: asyncio.Server | None = None
+        self._port: int | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         #: Every request read by :func:`read_request` through this server, raw.
@@ -32,8 +33,9 @@ class RawServer:
 
     @property
     def port(self) -> int:
-        assert self._server is not None, "use the server inside 'async with'"
-        return int(self._server.sockets[0].getsockname()[1])
+        """The listening port (still known after the server closed, for assertions)."""
+        assert self._port is not None, "use the server inside 'async with'"
+        return self._port
 
     @property
     def url(self) -> str:
@@ -41,6 +43,7 @@ class RawServer:
 
     async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._port = int(self._server.sockets[0].getsockname()[1])
         return self
 
     async def __aexit__(

@@ -28,13 +28,14 @@ async def test_every_request_carries_key_accept_and_user_agent(
 
 async def test_the_client_opens_its_session_lazily_and_closes_it(fake: FakeWhautoChat) -> None:
     client = WhautoChat(API_KEY, base_url=fake.url, environ={})
-    assert client._requester.transport._session is None
+    assert client._requester.transport.owned_sessions == ()
     await client.webhooks.list()
-    session = client._requester.transport._session
-    assert session is not None
-    assert not session.closed
+    sessions = client._requester.transport.owned_sessions
+    assert sessions
+    assert not any(session.closed for session in sessions)
     await client.close()
-    assert session.closed
+    assert all(session.closed for session in sessions)
+    assert client._requester.transport.owned_sessions == ()
     assert client.closed
     await client.close()  # idempotent
 

@@ -154,8 +154,8 @@ FAULTS = [
 
 
 def acquired_connections(client: WhautoChat) -> int:
-    session = client._requester.transport._session
-    return 0 if session is None else len(session.connector._acquired)  # type: ignore[union-attr]
+    sessions = client._requester.transport.owned_sessions
+    return sum(len(session.connector._acquired) for session in sessions)  # type: ignore[union-attr]
 
 
 async def settled(fake: FakeWhautoChat) -> None:

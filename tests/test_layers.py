@@ -17,6 +17,7 @@ PURE = [
     "whautochat_async._http.call",
     "whautochat_async._http.protocol",
     "whautochat_async._http.redaction",
+    "whautochat_async._http.proxy",
     "whautochat_async._http.retry",
     "whautochat_async.sync._plan",
     "whautochat_async.sync._checks",

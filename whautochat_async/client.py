@@ -12,13 +12,16 @@ import cattrs
 from yarl import URL
 
 from ._config import Timeout, environment, resolve_api_key, resolve_base_url
+from ._http.body import DEFAULT_MAX_RESPONSE_SIZE
+from ._http.proxy import FROM_ENVIRONMENT, Proxies, ProxyOption, resolve_proxies
 from ._http.redaction import Redactor
 from ._http.requester import Requester
 from ._http.retry import RetryPolicy
 from ._http.transport import Transport
 from ._limiter_registry import resolve_rate_limiter
+from ._validation import check_int
 from .converters import shared_converter
-from .errors import ClientClosedError
+from .errors import ClientClosedError, ConfigurationError
 from .ratelimit import RateLimit, RateLimiter
 from .resources import Webhooks
 
@@ -46,10 +49,13 @@ class WhautoChat:
         rate_limit: a :class:`RateLimit` (default 100 per 60 s), shared by every client
             in the process with the same key and base URL; a :class:`RateLimiter` of
             your own (e.g. shared across processes); or ``None`` for no client-side limit.
-        session: an aiohttp session to borrow.
+        session: an aiohttp session to borrow (used as configured, proxies included).
         allow_insecure_http: allow plain http to a host that is not loopback.
-        environ: where ``WHAUTOCHAT_API_KEY`` and ``WHAUTOCHAT_BASE_URL`` are read from;
-            defaults to ``os.environ`` (pass ``{}`` to ignore the environment).
+        environ: where ``WHAUTOCHAT_API_KEY``, ``WHAUTOCHAT_BASE_URL`` and the proxy
+            variables are read from; defaults to ``os.environ`` (``{}``: ignore it).
+        proxy: a proxy URL (``http://user:pass@host:port``) for every request; ``None``
+            for none; by default ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY``.
+        max_response_size: the most bytes of an answer (decompressed) the client reads.
 
     Raises:
         ConfigurationError: no key, or an invalid base URL or option.
@@ -68,12 +74,22 @@ class WhautoChat:
         session: aiohttp.ClientSession | None = None,
         allow_insecure_http: bool = False,
         environ: Mapping[str, str] | None = None,
+        proxy: ProxyOption = FROM_ENVIRONMENT,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         env = environment() if environ is None else environ
         self._base_url = resolve_base_url(base_url, env, allow_http=allow_insecure_http)
         key = resolve_api_key(api_key, env)
         self._redactor = Redactor(key)
-        transport = Transport(base_url=self._base_url, api_key=key, session=session)
+        transport = Transport(
+            base_url=self._base_url,
+            api_key=key,
+            session=session,
+            proxies=_proxies(proxy, env, borrowed=session is not None),
+            max_response_size=check_int(
+                "max_response_size", max_response_size, minimum=1, error=ConfigurationError
+            ),
+        )
         limiter = resolve_rate_limiter(rate_limit, api_key=key, base_url=str(self._base_url))
         self._converter: cattrs.Converter = shared_converter()
         self._is_view = False
@@ -158,3 +174,10 @@ class WhautoChat:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+def _proxies(proxy: ProxyOption, env: Mapping[str, str], *, borrowed: bool) -> Proxies:
+    # A borrowed session is used as configured (its trust_env), unless proxy= is given.
+    if borrowed and isinstance(proxy, str) and proxy == FROM_ENVIRONMENT:
+        return Proxies()
+    return resolve_proxies(proxy, env)

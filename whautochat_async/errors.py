@@ -6,6 +6,8 @@
     ├── ConfigurationError            (also ValueError) bad api_key / base_url / option
     ├── InvalidInputError             (also ValueError) bad argument, caught before any request
     ├── ClientClosedError             (also RuntimeError) call on a closed client
+    │   └── SessionClosedError        ... or with a borrowed aiohttp session that is closed
+    ├── EventLoopError                (also RuntimeError) the session is bound to another open loop
     ├── APIConnectionError            the request failed on the network
     │   ├── APITimeoutError           (also TimeoutError) an attempt or the deadline ran out
     │   │   └── DeadlineExceededError the call's overall deadline ran out
@@ -22,6 +24,7 @@
     │   ├── RateLimitError            429 (``retry_after``)
     │   └── InternalServerError       5xx
     ├── ResponseValidationError       (also ValueError) the answer is not what the API promises
+    │   └── ResponseTooLargeError     a 2xx body over ``max_response_size`` (reading stopped)
     ├── OperationFailedError          a 2xx answer that reports failure ({"success": false})
     ├── PaginationError               the server paginates in a way that cannot be walked
     ├── SyncError                     a sync plan cannot be made safely (duplicate keys)
@@ -50,6 +53,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "DeadlineExceededError",
+    "EventLoopError",
     "InternalServerError",
     "InvalidInputError",
     "NotFoundError",
@@ -59,7 +63,9 @@ __all__ = [
     "QueueTimeoutError",
     "RateLimitError",
     "RateLimiterUnavailableError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
+    "SessionClosedError",
     "SyncError",
     "TooManyRedirectsError",
     "UnknownOutcomeError",
@@ -86,6 +92,17 @@ class InvalidInputError(WhautoChatError, ValueError):
 
 class ClientClosedError(WhautoChatError, RuntimeError):
     """The client was closed; create a new one."""
+
+
+class SessionClosedError(ClientClosedError):
+    """The aiohttp session passed as ``session=`` is closed; nothing was sent."""
+
+
+class EventLoopError(WhautoChatError, RuntimeError):
+    """The client's own session belongs to an event loop still running elsewhere.
+
+    A session is bound to the loop that opened it: use one client per loop (thread).
+    """
 
 
 class APIConnectionError(WhautoChatError):
@@ -229,6 +246,20 @@ class ResponseValidationError(WhautoChatError, ValueError):
     def __init__(self, message: str, *, body_excerpt: str = "") -> None:
         super().__init__(message)
         self.body_excerpt = body_excerpt
+
+
+class ResponseTooLargeError(ResponseValidationError):
+    """A 2xx body larger than ``max_response_size`` bytes (after decompression).
+
+    The client stopped reading at the limit. After a create the webhook may exist:
+    ``create()`` raises :class:`UnknownOutcomeError` from this error.
+    """
+
+    def __init__(self, message: str, *, method: str, url: str, limit: int) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+        self.limit = limit
 
 
 class OperationFailedError(WhautoChatError):

@@ -21,7 +21,9 @@ from ..errors import (
     APITimeoutError,
     ClientClosedError,
     DeadlineExceededError,
+    EventLoopError,
     QueueTimeoutError,
+    ResponseTooLargeError,
     WhautoChatError,
 )
 from ..ratelimit import RateLimiter
@@ -73,8 +75,7 @@ class Requester:
 
     async def send(self, request: Request) -> Response:
         """The 2xx Response for ``request``, or the mapped error."""
-        if self.transport.closed:
-            raise ClientClosedError("the client is closed; create a new WhautoChat")
+        self.transport.check_open()  # before a limiter slot: nothing to refund
         deadline = self.timeout.deadline
         started = self._clock()
         call = Call(request, deadline, None if deadline is None else started + deadline)
@@ -141,9 +142,14 @@ class Requester:
             if clipped and isinstance(exc, APITimeoutError):
                 return self._deadline_error(call, sent=exc.request_sent, cause=exc)
             return exc
-        except ClientClosedError:
+        except (ClientClosedError, EventLoopError):
             sent = False
             raise
+        except ResponseTooLargeError as exc:
+            if call.request.idempotent:
+                raise
+            # A 2xx came back: a create probably happened, but its answer is unreadable.
+            raise unknown_outcome(call, exc, "its answer was over max_response_size") from exc
         finally:
             if self.limiter is not None:
                 self.limiter.release(sent=sent)

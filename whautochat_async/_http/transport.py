@@ -7,7 +7,7 @@ Redirects are followed by hand so the API key goes only to the API's own origin
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -15,8 +15,17 @@ import aiohttp
 from yarl import URL
 
 from .._validation import url_problem
-from ..errors import APIConnectionError, APITimeoutError, ClientClosedError, TooManyRedirectsError
+from ..errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ClientClosedError,
+    SessionClosedError,
+    TooManyRedirectsError,
+)
+from .body import DEFAULT_MAX_RESPONSE_SIZE, read_body
 from .protocol import Request, Response, default_headers
+from .proxy import Proxies, Proxy
+from .session import OwnedSessions, Progress
 
 API_KEY_HEADER = "x-api-key"
 MAX_REDIRECTS = 10
@@ -38,6 +47,8 @@ class Transport:
         base_url: URL,
         api_key: str,
         session: aiohttp.ClientSession | None = None,
+        proxies: Proxies | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         self._base_url = base_url
         self._origin = base_url.origin()
@@ -46,12 +57,14 @@ class Transport:
         self._api_headers = MappingProxyType({**default_headers(), API_KEY_HEADER: api_key})
         self._urls: dict[str, URL] = {}
         self._timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
-        self._session = session
-        self._owns_session = session is None
+        self._borrowed = session
+        self._owned = OwnedSessions() if session is None else None
+        self._proxies = Proxies() if proxies is None else proxies
+        self._max_size = max_response_size
         self._closed = False
 
     def __repr__(self) -> str:
-        return f"<Transport {self._origin} owns_session={self._owns_session}>"
+        return f"<Transport {self._origin} owns_session={self._owned is not None}>"
 
     @property
     def closed(self) -> bool:
@@ -59,11 +72,31 @@ class Transport:
         return self._closed
 
     async def close(self) -> None:
-        """Close the session if this transport opened it; never a borrowed one."""
+        """Close the sessions this transport opened; never a borrowed one."""
         self._closed = True
-        session, self._session = self._session, None
-        if self._owns_session and session is not None:
-            await session.close()
+        if self._owned is not None:
+            await self._owned.close()
+
+    @property
+    def owned_sessions(self) -> tuple[aiohttp.ClientSession, ...]:
+        """The sessions this transport opened and has not closed (for tests and benchmarks)."""
+        return () if self._owned is None else self._owned.opened
+
+    def check_open(self) -> None:
+        """Raise what a call would fail with before sending (checked before it takes a slot).
+
+        Raises:
+            ClientClosedError: the client, or the borrowed session, is closed.
+            EventLoopError: the client's sessions belong to another open loop.
+        """
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new WhautoChat")
+        if self._owned is not None:
+            self._owned.check_loop()
+        if self._borrowed is not None and self._borrowed.closed:
+            raise SessionClosedError(
+                "the aiohttp session passed as session= is closed; nothing was sent"
+            )
 
     def url_for(self, request: Request) -> URL:
         """The absolute URL of a request (its path is already percent-encoded)."""
@@ -75,21 +108,23 @@ class Transport:
         self, request: Request, *, attempt_timeout: float | None, connect: float | None
     ) -> Response:
         """One attempt, redirects included, within ``attempt_timeout`` seconds."""
-        session = self._get_session()
+        session = await self._get_session(request)
         url = self.url_for(request)
+        # Our session for non-idempotent requests reports when a connection opened (_sent()).
+        progress = Progress() if self._owned is not None and not request.idempotent else None
         hops: list[URL] = []  # answered redirects: after one, the request has been sent
         try:
             async with asyncio.timeout(attempt_timeout):
-                return await self._follow(session, request, url, connect, hops)
+                return await self._follow(session, request, url, connect, progress, hops)
         except TimeoutError as exc:
             raise APITimeoutError(
                 f"{request.label} timed out after {attempt_timeout}s",
                 method=request.method,
                 url=str(url),
-                request_sent=bool(hops) or not isinstance(exc, aiohttp.ConnectionTimeoutError),
+                request_sent=_sent(exc, progress, answered=bool(hops)),
             ) from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise _connection_error(request, url, exc, answered=bool(hops)) from exc
+            raise _connection_error(request, url, exc, progress, answered=bool(hops)) from exc
 
     async def _follow(
         self,
@@ -97,25 +132,33 @@ class Transport:
         request: Request,
         url: URL,
         connect: float | None,
+        progress: Progress | None,
         hops: list[URL],
     ) -> Response:
         method, body = request.method, request.content
         params = request.params
         headers = self._api_headers  # the first hop goes to the base URL, our API origin
         for _ in range(MAX_REDIRECTS + 1):
+            proxy = self._proxies.for_url(url)
             async with session.request(
                 method,
                 url,
                 params=params,
                 data=body,
-                headers=headers if body is None else {**headers, **_JSON_CONTENT},
+                headers=_with_proxy_auth(
+                    headers if body is None else {**headers, **_JSON_CONTENT}, proxy, url
+                ),
                 allow_redirects=False,
                 raise_for_status=False,
                 timeout=self._client_timeout(connect),
+                proxy=None if proxy is None else proxy.url,
+                proxy_headers=None if proxy is None else proxy.headers,
+                trace_request_ctx=progress,
             ) as raw:
                 target = _redirect_target(raw, url)
                 if target is None:
-                    return _response_of(raw, method, await raw.read())
+                    content = await read_body(raw, request, self._max_size)
+                    return _response_of(raw, method, content)
             hops.append(url)
             url = target
             headers = self._api_headers if url.origin() == self._origin else _PLAIN_HEADERS
@@ -134,13 +177,13 @@ class Transport:
             self._timeouts, connect, lambda: aiohttp.ClientTimeout(total=None, connect=connect)
         )
 
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._closed:
-            raise ClientClosedError("the client is closed; create a new WhautoChat")
-        if self._session is None:
-            # Created lazily: an aiohttp session must be made inside a running loop.
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
-        return self._session
+    async def _get_session(self, request: Request) -> aiohttp.ClientSession:
+        self.check_open()
+        if self._borrowed is not None:
+            return self._borrowed
+        assert self._owned is not None  # one or the other
+        # A request that may not be repeated never rides a pooled (possibly stale) connection.
+        return await self._owned.get(fresh=not request.idempotent)
 
 
 def _cached(cache: dict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
@@ -174,16 +217,44 @@ def _response_of(raw: aiohttp.ClientResponse, method: str, body: bytes) -> Respo
     return Response(method=method, url=str(raw.url), status=raw.status, headers=headers, body=body)
 
 
+def _with_proxy_auth(
+    headers: Mapping[str, str], proxy: Proxy | None, url: URL
+) -> Mapping[str, str]:
+    # aiohttp sends proxy_headers on a CONNECT (https) only; plain http asks the proxy itself.
+    if proxy is None or proxy.authorization is None or url.scheme != "http":
+        return headers
+    return {**headers, "Proxy-Authorization": proxy.authorization}
+
+
+def _sent(exc: BaseException, progress: Progress | None, *, answered: bool) -> bool:
+    """Whether bytes of the request may have left: False only where that is proven."""
+    if answered:  # a redirect was answered: the request reached a server
+        return True
+    if isinstance(exc, _NOT_SENT):
+        return False
+    # Our session for writes that must not repeat says when a connection is ready, before
+    # anything is written: the attempt's timer (a plain TimeoutError) firing before then
+    # stopped a request that never left. Elsewhere (an idempotent request is retried
+    # either way; a borrowed session says nothing) a timer counts as sent.
+    return not (progress is not None and not progress.connected and type(exc) is TimeoutError)
+
+
+#: Raised by aiohttp before any byte of the request is written (a proxy's refused CONNECT too).
+_NOT_SENT = (
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+    aiohttp.ClientHttpProxyError,
+)
+
+
 def _connection_error(
-    request: Request, url: URL, exc: BaseException, *, answered: bool
+    request: Request, url: URL, exc: BaseException, progress: Progress | None, *, answered: bool
 ) -> APIConnectionError:
-    # Only a failure to open the connection proves the server never saw the request.
-    sent = answered or not isinstance(exc, aiohttp.ClientConnectorError)
     return APIConnectionError(
         f"{request.label} failed: {_reason(exc)}",
         method=request.method,
         url=str(url),
-        request_sent=sent,
+        request_sent=_sent(exc, progress, answered=answered),
     )
 
 
