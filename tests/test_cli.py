@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.assertion.rewrite import AssertionRewritingHook
 
 from whautochat_async import cli
 from whautochat_async.specs import load_specs
@@ -297,6 +298,10 @@ def test_main_turns_ctrl_c_into_130(capsys: Any, monkeypatch: pytest.MonkeyPatch
 
 def test_python_dash_m_runs_main(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "argv", ["whautochat", "--version"])
+    # The package ships a pytest plugin, so pytest's assertion rewriter loads the package's
+    # modules, and runpy cannot get code from that loader: find __main__ the usual way.
+    finders = [finder for finder in sys.meta_path if not isinstance(finder, AssertionRewritingHook)]
+    monkeypatch.setattr(sys, "meta_path", finders)
     with pytest.raises(SystemExit) as exit_:
         runpy.run_module("whautochat_async", run_name="__main__")
     assert exit_.value.code == 0
