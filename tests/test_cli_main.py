@@ -10,6 +10,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import pytest
+from _pytest.assertion.rewrite import AssertionRewritingHook
 
 from whautochat_async import cli
 from whautochat_async.testing import FakeWhautoChat
@@ -103,6 +104,10 @@ def test_ctrl_c_names_the_writes_under_way(capsys: Any, monkeypatch: pytest.Monk
 
 def test_python_dash_m_runs_main(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "argv", ["whautochat", "--version"])
+    # The package ships a pytest plugin, so pytest's assertion rewriter loads the package's
+    # modules, and runpy cannot get code from that loader: find __main__ the usual way.
+    finders = [finder for finder in sys.meta_path if not isinstance(finder, AssertionRewritingHook)]
+    monkeypatch.setattr(sys, "meta_path", finders)
     with pytest.raises(SystemExit) as exit_:
         runpy.run_module("whautochat_async", run_name="__main__")
     assert exit_.value.code == 0

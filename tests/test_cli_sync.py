@@ -113,13 +113,16 @@ async def test_a_failed_item_exits_1_and_is_named(
     env: FakeWhautoChat, capsys: Any, spec_file: Path
 ) -> None:
     env.seed_webhooks(2)
-    env.faults.status(422, times=1, method="POST")
+    # The body is given so the line does not depend on http.HTTPStatus's reason phrase,
+    # which Python 3.13 renamed (422 "Unprocessable Entity" -> "Unprocessable Content").
+    body = {"error": {"code": "validation_error", "message": "name is taken"}}
+    env.faults.status(422, times=1, method="POST", body=body)
     code, out, _ = await run(capsys, "webhooks", "sync", str(spec_file))
     assert code == 1
     lines = out.splitlines()
     assert lines[-2] == (
         "! create 'billing' failed: UnprocessableEntityError: POST /v1/webhooks -> 422: "
-        "Injected 422 Unprocessable Entity"
+        "name is taken"
     )
     assert lines[-1] == "done: 0 created, 1 updated, 0 deleted, 1 unchanged, 1 failed"
     code, out, _ = await run(capsys, "webhooks", "sync", str(spec_file), "--json")

@@ -181,7 +181,12 @@ class RedisRateLimiter:
             return
         self._closed = True
         while self._tasks:  # also those spawned meanwhile (a borrowed client allows them)
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            pending = list(self._tasks)
+            await asyncio.gather(*pending, return_exceptions=True)
+            # Drop them here: a task that finished before gather() has its discard callback
+            # still queued, and gather() of finished tasks returns without yielding to the
+            # loop, so waiting for the callback would spin forever.
+            self._tasks.difference_update(pending)
         if self._owns_redis:
             await self._redis.aclose()
 

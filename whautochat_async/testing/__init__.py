@@ -1,6 +1,6 @@
 """Test helpers: a fake WhautoChat server to point the client at.
 
-::
+.. code-block:: python
 
     async with FakeWhautoChat(seed=1) as fake:
         fake.seed_webhooks(3)
