@@ -1,0 +1,120 @@
+"""The process's FIFO of waiting acquire() calls, served by one task with one Redis call
+in flight: however many callers wait, Redis sees one question per process at a time.
+
+Callers only ever await a future of this queue, never redis-py: a cancellation cannot
+land inside a Redis command (where redis-py may swallow it) and so is never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+__all__ = ["GrantQueue"]
+
+#: What a waiter receives: its member in the Redis log, or None to use the fallback.
+Answer = str | None
+
+
+class GrantQueue:
+    """Waiters in arrival order; ``ask(want)`` serves them and returns seconds to wait."""
+
+    def __init__(
+        self,
+        ask: Callable[[int], Awaitable[float]],
+        *,
+        sleep: Callable[[float], Awaitable[None]],
+        give_back: Callable[[str], None],
+    ) -> None:
+        self._ask, self._sleep, self._give_back = ask, sleep, give_back
+        self._waiters: deque[asyncio.Future[Answer]] = deque()
+        self._wake = asyncio.Event()
+        self._idle = True
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+
+    def __len__(self) -> int:
+        return sum(not waiter.done() for waiter in self._waiters)
+
+    async def wait(self) -> Answer:
+        """Queue up and wait for this caller's answer; cancelled: nothing is kept."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Answer] = loop.create_future()
+        self._waiters.append(waiter)
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._serve())
+        if self._idle:
+            self._wake.set()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                member = waiter.result()
+                if member is not None:  # granted as the cancellation arrived: give it back
+                    self._give_back(member)
+            raise
+
+    def hand_out(self, members: list[str]) -> None:
+        """Give each member to the next live waiter; members nobody takes go back."""
+        for member in members:
+            waiter = self._next()
+            if waiter is None:
+                self._give_back(member)
+            else:
+                waiter.set_result(member)
+
+    def answer_all(self, error: Callable[[], BaseException] | None) -> None:
+        """Fail every waiter with a fresh ``error()``, or (None) send them to the fallback."""
+        while (waiter := self._next()) is not None:
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error())
+
+    def poke(self) -> None:
+        """A slot of ours was freed: ask Redis again now rather than at the named time."""
+        self._wake.set()
+
+    async def close(self, error: Callable[[], BaseException], patience: float) -> None:
+        """Stop serving and fail the waiters left with ``error``."""
+        self._closing = True  # also if redis-py swallows the cancellation below
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task], timeout=patience)
+        self.answer_all(error)
+
+    def _next(self) -> asyncio.Future[Answer] | None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                return waiter
+        return None
+
+    async def _serve(self) -> None:
+        while not self._closing:
+            while self._waiters and self._waiters[0].done():
+                self._waiters.popleft()
+            if not self._waiters:
+                await self._nap(None)
+                continue
+            wait = await self._ask(len(self))
+            if wait > 0 and self._waiters and not self._closing:
+                await self._nap(wait)
+
+    async def _nap(self, seconds: float | None) -> None:
+        """Sleep ``seconds`` (None: until woken); a new waiter wakes an idle queue."""
+        self._wake.clear()
+        self._idle = seconds is None
+        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait())]
+        if seconds is not None:
+            waits.append(asyncio.ensure_future(self._sleep(seconds)))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._idle = False
+            for pending in waits:
+                pending.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
