@@ -92,6 +92,7 @@ class RedisServer:
         arguments = [self.binary, "--port", str(port), "--bind", "127.0.0.1"]
         arguments += ["--dir", str(self.directory), "--save", "", "--appendonly", "no"]
         arguments += ["--logfile", str(self.directory / "redis.log"), "--daemonize", "no"]
+        arguments += ["--enable-debug-command", "local"]  # DEBUG SLEEP plays a stalled Redis
         self._process = subprocess.Popen(arguments, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline:

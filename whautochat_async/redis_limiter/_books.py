@@ -66,10 +66,12 @@ class Books:
         self._ops: list[Op] = []
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._sending = 0
         self.calls = 0  # script calls sent, for the benchmarks
 
     def __len__(self) -> int:
-        return len(self._ops)
+        """Operations not yet landed (queued or in flight)."""
+        return len(self._ops) + self._sending
 
     def add(self, op: Op) -> bool:
         """Queue ``op`` and make sure it is being delivered; False without an event loop."""
@@ -85,9 +87,9 @@ class Books:
     async def close(self, patience: float) -> None:
         """Give pending operations ``patience`` seconds to land, then stop trying."""
         task = self._task
-        self._closing = True  # also if redis-py swallows the cancellation below
         if task is not None and not task.done():
             await asyncio.wait([task], timeout=patience)
+            self._closing = True  # also if redis-py swallows the cancellation below
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         _settle(self._ops)
@@ -118,6 +120,7 @@ class Books:
         for op in batch:
             arguments += op.arguments(now)
         self.calls += 1
+        self._sending = len(batch)
         try:
             async with asyncio.timeout(self._timeout):
                 await self._send(arguments)
@@ -128,6 +131,7 @@ class Books:
             self._ops[0:0] = batch
             raise
         finally:
+            self._sending = 0
             _settle(batch)
         return True
 
