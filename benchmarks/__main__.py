@@ -11,6 +11,7 @@ from ._common import Result, Settings
 from ._server import ServerProcess
 from .creating import create_scenario
 from .limiter import limiter_fleet_scenario, limiter_overhead_scenario
+from .limiter_crowd import limiter_crowd_scenario
 from .listing import floor_scenario, prefetch_scenario
 from .memory import memory_scenario
 from .profiling import profile_listing
@@ -36,6 +37,7 @@ SCENARIOS: dict[str, Scenario] = {
     "6b": lambda settings, _: sync_scenario(settings),
     "7a": lambda settings, _: limiter_overhead_scenario(settings),
     "7b": lambda settings, _: limiter_fleet_scenario(settings),
+    "7c": lambda settings, _: limiter_crowd_scenario(settings),
 }
 
 
@@ -46,7 +48,7 @@ async def run(settings: Settings, only: set[str] | None = None) -> str:
     profile: list[str] = []
     with ServerProcess() as server:
         for number, scenario in SCENARIOS.items():
-            if only is None or number in only or number.rstrip("ab") in only:
+            if only is None or number in only or number.rstrip("abc") in only:
                 print(f"scenario {number} ...", flush=True)
                 results.append(await scenario(settings, server))
                 print(f"  {results[-1].measured}", flush=True)

@@ -12,17 +12,16 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
 from redis.exceptions import MaxConnectionsError, RedisError
 
 from .._config import environment, resolve_api_key, resolve_base_url
-from ..errors import ClientClosedError, ConfigurationError, WhautoChatError
+from ..errors import ClientClosedError, WhautoChatError
 from ..ratelimit import RateLimit, shared_limiter
 from . import _scripts
 from ._books import Books, Op
 from ._carry import carry
 from ._grants import Grant, Grants
+from ._options import check_options, micros, redis_from_url
 from ._outage import Outage, describe
 from ._queue import GrantQueue
 
@@ -77,7 +76,7 @@ class RedisRateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        _check_options(limit, on_redis_error, timeout=timeout, lease=lease, probe=probe_interval)
+        check_options(limit, on_redis_error, timeout=timeout, lease=lease, probe=probe_interval)
         env = environment() if environ is None else environ
         key = resolve_api_key(api_key, env)
         url = str(resolve_base_url(base_url, env, allow_http=True))
@@ -92,9 +91,9 @@ class RedisRateLimiter:
         self._asked = 0  # acquire script calls, for the benchmarks
         self._hold = lease + limit.per  # the longest Redis keeps a slot nobody releases
         grace = max(1.0, 2 * timeout)  # how late a waiting process may ask again
-        per_us, lease_us = _micros(limit.per), _micros(lease)
-        self._acquire_args = (limit.requests, per_us, lease_us, _micros(grace))
-        self._apply_args = (per_us, lease_us, _micros(_VOID_TTL))
+        per_us, lease_us = micros(limit.per), micros(lease)
+        self._acquire_args = (limit.requests, per_us, lease_us, micros(grace))
+        self._apply_args = (per_us, lease_us, micros(_VOID_TTL))
         self._outage = Outage(first_probe=probe_interval, label=f"rate limiter {self.keys.log}")
         self._clock, self._sleep = clock, sleep
         self._grants = Grants(limit.per)
@@ -112,16 +111,7 @@ class RedisRateLimiter:
         ``options`` are those of the constructor. redis-py retries a failed command once
         (a connection broken by a Redis restart is reopened), within ``timeout``.
         """
-        timeout = options.get("timeout", _DEFAULT_TIMEOUT)
-        try:
-            client = aioredis.Redis.from_url(
-                url,
-                socket_timeout=timeout,
-                socket_connect_timeout=timeout,
-                retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), 1),
-            )
-        except ValueError as exc:  # the message may quote the URL, and its password
-            raise ConfigurationError(f"invalid Redis URL ({type(exc).__name__})") from None
+        client = redis_from_url(url, options.get("timeout", _DEFAULT_TIMEOUT))
         limiter = cls(client, **options)  # if this raises, nothing was connected yet
         limiter._owns_redis = True
         return limiter
@@ -281,21 +271,3 @@ def _unavailable(cause: BaseException) -> RateLimiterUnavailableError:
     )
     error.__cause__ = cause
     return error
-
-
-def _micros(seconds: float) -> int:
-    return max(math.ceil(seconds * 1_000_000), 1)
-
-
-def _check_options(
-    limit: RateLimit, on_redis_error: str, *, timeout: float, lease: float, probe: float
-) -> None:
-    if not isinstance(limit, RateLimit):
-        raise ConfigurationError(f"limit must be a RateLimit, got {limit!r}")
-    if on_redis_error not in ("fail_closed", "fail_open"):
-        raise ConfigurationError(
-            f"on_redis_error must be 'fail_closed' or 'fail_open', got {on_redis_error!r}"
-        )
-    for name, value in (("timeout", timeout), ("lease", lease), ("probe_interval", probe)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise ConfigurationError(f"{name} must be a number > 0, got {value!r}")

@@ -1,0 +1,45 @@
+"""Checking the limiter's options and opening its own Redis client (no limiter state here)."""
+
+from __future__ import annotations
+
+import math
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+
+from ..errors import ConfigurationError
+from ..ratelimit import RateLimit
+
+__all__ = ["check_options", "micros", "redis_from_url"]
+
+
+def redis_from_url(url: str, timeout: float) -> aioredis.Redis:
+    """A client for ``url`` whose commands time out after ``timeout`` and are retried once."""
+    try:
+        return aioredis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), 1),
+        )
+    except ValueError as exc:  # the message may quote the URL, and its password
+        raise ConfigurationError(f"invalid Redis URL ({type(exc).__name__})") from None
+
+
+def micros(seconds: float) -> int:
+    return max(math.ceil(seconds * 1_000_000), 1)
+
+
+def check_options(
+    limit: RateLimit, on_redis_error: str, *, timeout: float, lease: float, probe: float
+) -> None:
+    if not isinstance(limit, RateLimit):
+        raise ConfigurationError(f"limit must be a RateLimit, got {limit!r}")
+    if on_redis_error not in ("fail_closed", "fail_open"):
+        raise ConfigurationError(
+            f"on_redis_error must be 'fail_closed' or 'fail_open', got {on_redis_error!r}"
+        )
+    for name, value in (("timeout", timeout), ("lease", lease), ("probe_interval", probe)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise ConfigurationError(f"{name} must be a number > 0, got {value!r}")
