@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -141,11 +140,15 @@ class RedisRateLimiter:
         if self._closed:
             raise ClientClosedError("the rate limiter is closed")
         member = None if self._outage.active else await self._queue.wait()
-        if member is None:  # fail-open during an outage
-            await self._fallback.acquire()
-            self._grants.add(Grant(None, fallback=True, expires=math.inf))
-        else:
+        if member is not None:
             self._grants.add(Grant(member, fallback=False, expires=self._clock() + self._hold))
+            return
+        await self._fallback.acquire()  # fail-open during an outage
+        grant = Grant(None, fallback=True, expires=self._clock() + self._hold)
+        if not self._outage.active:  # Redis came back while we waited: tell it
+            grant.member = f"{self._process}:f{next(self._calls)}"
+            self._books.add(Op("C", grant.member, number=-1, expires=grant.expires))
+        self._grants.add(grant)
 
     def release(self, *, sent: bool) -> None:
         """End the granted request: ``sent`` holds the slot ``per`` from now, else frees it.
@@ -218,14 +221,15 @@ class RedisRateLimiter:
         except BaseException as exc:
             # Its answer is lost but it may run even so: free what it took, or bar it.
             self._books.add(Op("V", tag, number=want, expires=self._clock() + _VOID_TTL))
-            if not isinstance(exc, _FAILURES):
-                raise
-            self._redis_failed(exc)
+            if not isinstance(exc, Exception):
+                raise  # cancelled: aclose() is stopping the queue
+            self._redis_failed(exc)  # any failure, so that no waiter is left hanging
             return 0.0
         members = [f"{tag}:{n}" for n in range(1, int(granted) + 1)]
         if self._closed:  # closed while asking (redis-py may swallow the cancellation)
             for member in members:
                 self._give_back(member)
+            return 0.0
         self._queue.hand_out(members)
         return int(wait) / 1_000_000
 
