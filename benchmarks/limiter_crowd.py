@@ -57,6 +57,7 @@ async def _crowd(url: str, processes: int, settings: Settings) -> dict[str, Any]
         "high": max(fleet.shares) / fair,
         "shares": sorted(fleet.shares),
         "rejected": fleet.rejected,
+        "displacement": fleet.displacement,
         "errors": len(fleet.other_errors),
     }
 
@@ -71,7 +72,8 @@ def _detail(run: dict[str, Any]) -> str:
         f"{run['processes']} processes: {run['granted']} granted, {run['calls']:.2f} script "
         f"calls per grant ({run['acquire']:.2f} acquire + {run['bookkeeping']:.2f} "
         f"release/void/pause), shares {run['shares']} = {run['low']:.0%} to {run['high']:.0%} "
-        f"of fair, {run['rejected']} x 429, {run['errors']} other errors"
+        f"of fair, {run['rejected']} x 429, {run['errors']} other errors, in-process order "
+        f"displaced by at most {run['displacement']}"
     )
 
 

@@ -42,6 +42,7 @@ class FleetResult:
     elapsed: float  # from "go" to the last report
     shares: list[int] = attrs.field(factory=list)  # creates done, per process
     acquire_calls: int = 0  # acquire script calls, summed over the processes
+    displacement: int = 0  # the furthest any grant was from arrival order, in a process
     bookkeeping_calls: int = 0  # release/void/pause script calls, summed
 
     def throughput_fraction(self, requests: int, per: float) -> float:
@@ -86,6 +87,7 @@ async def run_fleet(
             shares=[report["created"] for report in reports],
             acquire_calls=sum(report["acquire_calls"] for report in reports),
             bookkeeping_calls=sum(report["bookkeeping_calls"] for report in reports),
+            displacement=max(report["displacement"] for report in reports),
         )
 
 
@@ -132,12 +134,13 @@ async def _work(config: dict[str, Any]) -> dict[str, Any]:
         limiter = RedisRateLimiter.from_url(
             config["redis_url"], api_key=API_KEY, base_url=config["base_url"], limit=limit
         )
-    report: dict[str, Any] = {"created": 0, "rate_limited": 0, "errors": []}
+    report: dict[str, Any] = {"created": 0, "rate_limited": 0, "errors": [], "displacement": 0}
+    recording = None if limiter is None else _InOrder(limiter)
     timed = config["duration"] is not None
     names = itertools.count() if timed else iter(range(config["creates"]))
     try:
         async with WhautoChat(
-            API_KEY, base_url=config["base_url"], rate_limit=limiter or limit, timeout=60
+            API_KEY, base_url=config["base_url"], rate_limit=recording or limit, timeout=60
         ) as client:
             work = asyncio.gather(
                 *(_create_all(client, names, report) for _ in range(config["concurrency"]))
@@ -147,13 +150,39 @@ async def _work(config: dict[str, Any]) -> dict[str, Any]:
                 work.cancel()
             await asyncio.gather(work, return_exceptions=timed)
     finally:
-        if limiter is not None:
+        if limiter is not None and recording is not None:
+            report["displacement"] = recording.displacement()
             report["acquire_calls"] = limiter._asked
             report["bookkeeping_calls"] = limiter._books.calls
             await limiter.aclose()
     report.setdefault("acquire_calls", 0)
     report.setdefault("bookkeeping_calls", 0)
     return report
+
+
+class _InOrder:
+    """A RateLimiter passing calls to another, recording arrival and grant order."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._arrivals = itertools.count()
+        self._granted: list[int] = []
+
+    async def acquire(self) -> None:
+        arrival = next(self._arrivals)
+        await self._inner.acquire()
+        self._granted.append(arrival)
+
+    def release(self, *, sent: bool) -> None:
+        self._inner.release(sent=sent)
+
+    async def pause(self, seconds: float) -> None:
+        await self._inner.pause(seconds)
+
+    def displacement(self) -> int:
+        """The furthest a grant was from its place in arrival order (0: FIFO)."""
+        rank = {arrival: place for place, arrival in enumerate(sorted(self._granted))}
+        return max((abs(rank[a] - i) for i, a in enumerate(self._granted)), default=0)
 
 
 async def _create_all(client: WhautoChat, names: Any, report: dict[str, Any]) -> None:

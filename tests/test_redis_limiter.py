@@ -78,8 +78,9 @@ async def test_grants_up_to_the_limit_then_sleeps_once_for_the_time_redis_names(
         started = time.monotonic()
         await shared.acquire()
         elapsed = time.monotonic() - started
-    assert 0.2 < slept[0] <= 0.3
-    assert len(slept) <= 2  # no polling: one wait, at most a tick more for clock rounding
+    waits = [seconds for seconds in slept if seconds > 0.05]  # not releases batching up
+    assert 0.2 < waits[0] <= 0.31
+    assert len(waits) <= 2  # no polling: one wait, at most a tick more for clock rounding
     assert 0.2 < elapsed < 0.8
 
 
@@ -180,12 +181,12 @@ async def test_the_scripts_are_idempotent_and_void_works_in_either_order(
     all_keys = [keys.log, keys.paused, keys.void, keys.waiting, keys.wants]
     limits = (2, 1_000_000, 60_000_000, 1_000_000)
     void = ("V", "p:2", 2)
-    assert await acquire(all_keys, ("p", 1, 1, *limits)) == [1, 0]
-    assert await acquire(all_keys, ("p", 1, 1, *limits)) == [1, 0]  # resent: still one slot
+    assert await acquire(all_keys, ("p", 1, 1, *limits)) == [1, 0, 0]
+    assert await acquire(all_keys, ("p", 1, 1, *limits)) == [1, 0, 0]  # resent: still one
     assert await redis_client.zrange(keys.log, 0, -1) == [b"p:1:1"]
     await apply(all_keys[:3], (1_000_000, 60_000_000, 60_000_000, "V", "p:1", 1))  # ran: freed
     await apply(all_keys[:3], (1_000_000, 60_000_000, 60_000_000, *void))  # not run yet: barred
-    assert await acquire(all_keys, ("p", 2, 2, *limits)) == [-1, 0]  # ... so it takes nothing
+    assert await acquire(all_keys, ("p", 2, 2, *limits)) == [-1, 0, 0]  # so it takes nothing
     assert await redis_client.zcard(keys.log) == 0
 
 

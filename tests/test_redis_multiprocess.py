@@ -43,6 +43,7 @@ async def test_a_crowded_fleet_sharing_the_redis_limiter_is_exact_full_and_fair(
     assert result.throughput_fraction(REQUESTS, FAST_PER) >= 0.9
     fair = result.created / PROCESSES
     assert min(result.shares) >= fair / 2, result.shares
+    assert result.displacement == 0  # in each process, first come first served
     assert result.acquire_calls + result.bookkeeping_calls <= 2 * result.created
 
 

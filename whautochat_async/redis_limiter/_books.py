@@ -59,10 +59,11 @@ class Books:
         clock: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
         timeout: float,
-        on_freed: Callable[[], None],
+        linger: float,
     ) -> None:
         self._send, self._clock, self._sleep = send, clock, sleep
-        self._timeout, self._on_freed = timeout, on_freed
+        self._timeout, self._linger = timeout, linger
+        self.on_freed: Callable[[], None] = lambda: None  # when a slot was given back
         self._ops: list[Op] = []
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -97,6 +98,8 @@ class Books:
         self._closing = False  # a borrowed Redis client may still take later releases
 
     async def _deliver(self) -> None:
+        if not any(op.kind == "P" for op in self._ops):  # a pause goes at once
+            await self._sleep(self._linger)  # let the releases finishing about now join
         delay = _FIRST_RETRY
         while self._ops and not self._closing:
             now = self._clock()
@@ -108,7 +111,7 @@ class Books:
             if await self._attempt(batch, now):
                 delay = _FIRST_RETRY
                 if any(op.kind in "UV" for op in batch):
-                    self._on_freed()
+                    self.on_freed()
                 continue
             self._ops[0:0] = batch
             await self._sleep(delay)

@@ -30,6 +30,8 @@ OnRedisError = Literal["fail_closed", "fail_open"]
 _FAILURES = (RedisError, OSError)  # OSError covers TimeoutError (our own timeout)
 _VOID_TTL = 120.0  # how long a call whose answer was lost is barred from a late grant
 _DEFAULT_TIMEOUT = 1.0  # seconds one Redis round trip may take
+_LINGER = 0.02  # seconds releases wait to share a call (their slots are dated all the same)
+_HINT_MARGIN = 0.005  # Redis dates a release later than it happened, by the trip to it
 
 
 class RateLimiterUnavailableError(WhautoChatError):
@@ -96,10 +98,10 @@ class RedisRateLimiter:
         self._outage = Outage(first_probe=probe_interval, label=f"rate limiter {self.keys.log}")
         self._clock, self._sleep = clock, sleep
         self._grants = Grants(limit.per)
-        self._books = Books(
-            self._apply, clock=clock, sleep=sleep, timeout=timeout, on_freed=self._on_freed
-        )
-        self._queue = GrantQueue(self._ask, sleep=sleep, give_back=self._give_back)
+        linger = min(_LINGER, limit.per / limit.requests / 2)
+        self._books = Books(self._apply, clock=clock, sleep=sleep, timeout=timeout, linger=linger)
+        self._books.on_freed = self._on_freed
+        self._queue = GrantQueue(self._ask, clock=clock, sleep=sleep, give_back=self._give_back)
         self._prober: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -165,6 +167,8 @@ class RedisRateLimiter:
                     self._grants.fallback_finished(now)
                 return
         if grant.member is not None and not (self._closed and self._owns_redis):
+            if sent:  # its slot frees `per` from now: the queue may wait for just that
+                self._queue.hint(now + self.limit.per + _HINT_MARGIN)
             finished = now if sent else None
             op = Op("S" if sent else "U", grant.member, expires=grant.expires, finished=finished)
             self._books.add(op)
@@ -206,8 +210,8 @@ class RedisRateLimiter:
     ) -> None:
         await self.aclose()
 
-    async def _ask(self, want: int) -> float:
-        """One acquire script for the queue's ``want`` callers; seconds until asking again."""
+    async def _ask(self, want: int) -> tuple[float, bool]:
+        """One acquire script for the queue's ``want`` callers: when to ask again."""
         want, call = min(want, self.limit.requests), next(self._calls)
         tag = f"{self._process}:{call}"
         keys = [self.keys.log, self.keys.paused, self.keys.void, self.keys.waiting]
@@ -215,23 +219,23 @@ class RedisRateLimiter:
         self._asked += 1
         try:
             async with asyncio.timeout(self.timeout):
-                granted, wait = await self._acquire_script([*keys, self.keys.wants], args)
+                granted, wait, own = await self._acquire_script([*keys, self.keys.wants], args)
         except MaxConnectionsError:  # a borrowed client's pool is busy: Redis is not down
-            return self.limit.per / self.limit.requests
+            return self.limit.per / self.limit.requests, False
         except BaseException as exc:
             # Its answer is lost but it may run even so: free what it took, or bar it.
             self._books.add(Op("V", tag, number=want, expires=self._clock() + _VOID_TTL))
             if not isinstance(exc, Exception):
                 raise  # cancelled: aclose() is stopping the queue
             self._redis_failed(exc)  # any failure, so that no waiter is left hanging
-            return 0.0
+            return 0.0, False
         members = [f"{tag}:{n}" for n in range(1, int(granted) + 1)]
         if self._closed:  # closed while asking (redis-py may swallow the cancellation)
             for member in members:
                 self._give_back(member)
-            return 0.0
+            return 0.0, False
         self._queue.hand_out(members)
-        return int(wait) / 1_000_000
+        return int(wait) / 1_000_000 + (self.limit.per if own else 0.0), bool(own)
 
     def _redis_failed(self, exc: BaseException) -> None:
         """Fail the queued callers (fail_closed), or send them to the fallback (fail_open)."""

@@ -8,6 +8,7 @@ land inside a Redis command (where redis-py may swallow it) and so is never lost
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,19 +20,28 @@ Answer = str | None
 
 
 class GrantQueue:
-    """Waiters in arrival order; ``ask(want)`` serves them and returns seconds to wait."""
+    """Waiters in arrival order, served by ``ask(want)``.
+
+    ``ask`` returns the seconds to wait before asking again and whether the slot to wait
+    for is one of this process's own in flight: then a :meth:`hint` of when it frees
+    (known here when its request finishes, not in Redis) ends the wait sooner.
+    """
 
     def __init__(
         self,
-        ask: Callable[[int], Awaitable[float]],
+        ask: Callable[[int], Awaitable[tuple[float, bool]]],
         *,
+        clock: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
         give_back: Callable[[str], None],
     ) -> None:
-        self._ask, self._sleep, self._give_back = ask, sleep, give_back
+        self._ask, self._clock, self._sleep = ask, clock, sleep
+        self._give_back = give_back
         self._waiters: deque[asyncio.Future[Answer]] = deque()
         self._wake = asyncio.Event()
         self._idle = True
+        self._poked = False
+        self._hint = math.inf
         self._closing = False
         self._task: asyncio.Task[None] | None = None
 
@@ -75,7 +85,14 @@ class GrantQueue:
 
     def poke(self) -> None:
         """A slot of ours was freed: ask Redis again now rather than at the named time."""
+        self._poked = True
         self._wake.set()
+
+    def hint(self, at: float) -> None:
+        """One of our requests finished: its slot frees at ``at`` (local clock)."""
+        if at < self._hint:
+            self._hint = at
+            self._wake.set()
 
     async def close(self, error: Callable[[], BaseException], patience: float) -> None:
         """Stop serving and fail the waiters left with ``error``."""
@@ -100,15 +117,28 @@ class GrantQueue:
             if not self._waiters:
                 await self._nap(None)
                 continue
-            wait = await self._ask(len(self))
+            self._poked = False
+            if self._hint <= self._clock():  # that slot has freed: no news of the next yet
+                self._hint = math.inf
+            wait, own = await self._ask(len(self))
             if wait > 0 and self._waiters and not self._closing:
-                await self._nap(wait)
+                await self._nap_until(self._clock() + wait, own=own)
 
-    async def _nap(self, seconds: float | None) -> None:
-        """Sleep ``seconds`` (None: until woken); a new waiter wakes an idle queue."""
+    async def _nap_until(self, deadline: float, *, own: bool) -> None:
+        """Nap until ``deadline`` or a poke; ``own``: the earliest hint may end it sooner."""
+        while not self._poked and not self._closing:
+            if own:
+                deadline = min(deadline, self._hint)
+            left = deadline - self._clock()
+            if left <= 0 or not await self._nap(left):
+                return
+
+    async def _nap(self, seconds: float | None) -> bool:
+        """Sleep ``seconds`` (None: until woken); whether something woke it first."""
         self._wake.clear()
         self._idle = seconds is None
-        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait())]
+        woken = asyncio.ensure_future(self._wake.wait())
+        waits: list[asyncio.Future[Any]] = [woken]
         if seconds is not None:
             waits.append(asyncio.ensure_future(self._sleep(seconds)))
         try:
@@ -118,3 +148,4 @@ class GrantQueue:
             for pending in waits:
                 pending.cancel()
             await asyncio.gather(*waits, return_exceptions=True)
+        return woken.done() and not woken.cancelled()

@@ -17,7 +17,8 @@ The grant protocol (fair shares): a process asks for as many slots as it has wai
 one call. The slots of the window are divided among the waiting processes by
 water-filling over what each holds plus what it wants: no process may hold more than
 its share while another that wants more holds less. A process at its share is told to
-wait until one of its own slots frees; the others until the oldest slot frees.
+wait until one of its own slots frees; the others until the oldest slot frees. A process
+that stops asking drops out ``grace`` after the time it promised to ask again.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 
 #: KEYS: log, paused, void, waiting, wants.
 #: ARGV: process, call, want, requests, per_us, lease_us, grace_us.
-#: Returns {granted, wait_us}: members ``process:call:1..granted`` were granted (-1: the
-#: call was voided); the process's other callers ask again in ``wait_us``.
+#: Returns {granted, wait_us, own}: members ``process:call:1..granted`` were granted (-1:
+#: the call was voided); the process's other callers ask again in ``wait_us``, or (own=1)
+#: once one of its own requests in flight has finished ``per`` ago, if that is sooner
+#: than ``per + wait_us``: the process knows that moment, Redis does not.
 ACQUIRE = (
     _NOW
     + """
@@ -58,14 +61,14 @@ local function register(left, wait)
     redis.call('HDEL', KEYS[5], proc)
   end
 end
-if redis.call('ZSCORE', KEYS[3], tag) then return {-1, 0} end
+if redis.call('ZSCORE', KEYS[3], tag) then return {-1, 0, 0} end
 local done = 0  -- redis-py resent a call that had run: answer what it granted
 while done < want and redis.call('ZSCORE', KEYS[1], tag .. ':' .. (done + 1)) do
   done = done + 1
 end
-if done > 0 then return {done, 0} end
+if done > 0 then return {done, 0, 0} end
 local paused = redis.call('PTTL', KEYS[2])
-if paused > 0 then register(want, paused * 1000) return {0, paused * 1000} end
+if paused > 0 then register(want, paused * 1000) return {0, paused * 1000, 0} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - per)
 for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)) do
   redis.call('HDEL', KEYS[5], gone)
@@ -107,18 +110,19 @@ local share = math.min(have + want, math.ceil(level))
 local take = math.max(0, math.min(want, share - have, requests - used))
 for i = 1, take do redis.call('ZADD', KEYS[1], now + lease, tag .. ':' .. i) end
 if take > 0 then redis.call('PEXPIRE', KEYS[1], keep) end
-local wait = 0
+local wait, own = 0, 0
 if want > take then
   local oldest = first
-  if have + take >= share and mine then oldest = mine end
+  if have + take >= share and have + take > 0 then oldest = mine end
   if oldest and oldest <= now then
     wait = math.max(oldest + per - now, 1)
   else  -- in flight: it frees `per` after it ends, or when given back
     wait = math.max(math.floor(per / requests), math.min(math.floor(per / 4), 1000000), 1)
+    if have + take > 0 and (not mine or mine > now) then own = 1 end
   end
 end
-register(want - take, wait)
-return {take, wait}
+register(want - take, wait + own * per)
+return {take, wait, own}
 """
 )
 
