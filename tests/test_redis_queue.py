@@ -4,6 +4,7 @@ no pool exhaustion, and cancellation honoured at every await point of acquire().
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -179,4 +180,30 @@ async def test_aclose_fails_queued_callers_and_gives_their_grants_back(
     await shared.aclose()
     with pytest.raises(Exception, match="closed"):
         await queued
+    assert await redis_client.zcard(shared.keys.log) == 0
+
+
+async def test_a_cancellation_swallowed_inside_a_redis_call_leaks_nothing(
+    redis_server: RedisServer, api_key: str, redis_client: aioredis.Redis
+) -> None:
+    shared = limiter(redis_server, api_key, requests=3, per=10.0)
+    real = shared._acquire_script
+
+    async def swallowing(keys: Any, args: Any) -> Any:
+        with contextlib.suppress(asyncio.CancelledError):  # lost, as redis-py may do
+            await asyncio.sleep(0.2)  # the command is in flight
+        return await real(keys, args)  # the command completes and grants
+
+    shared._acquire_script = swallowing
+    caller = asyncio.create_task(shared.acquire())
+    await asyncio.sleep(0.05)
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller  # the caller never waits on the command: its cancellation holds
+    await asyncio.sleep(0.3)
+    closed_on = asyncio.create_task(shared.acquire())
+    await asyncio.sleep(0.05)
+    await shared.aclose()  # cancels the queue's task mid-command: swallowed, then handled
+    with pytest.raises(Exception, match="closed"):
+        await closed_on
     assert await redis_client.zcard(shared.keys.log) == 0
