@@ -62,26 +62,19 @@ def limiter(
     )
 
 
-async def test_grants_up_to_the_limit_then_sleeps_once_for_the_time_redis_names(
+async def test_grants_up_to_the_limit_then_waits_for_the_slot_without_polling_redis(
     redis_server: RedisServer, api_key: str
 ) -> None:
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        await asyncio.sleep(seconds)
-
-    async with limiter(redis_server, api_key, requests=3, per=0.3, sleep=sleep) as shared:
+    async with limiter(redis_server, api_key, requests=3, per=0.3) as shared:
         for _ in range(3):
             await shared.acquire()
             shared.release(sent=True)
+        asked = shared._asked
         started = time.monotonic()
         await shared.acquire()
         elapsed = time.monotonic() - started
-    waits = [seconds for seconds in slept if seconds > 0.05]  # not releases batching up
-    assert 0.2 < waits[0] <= 0.31
-    assert len(waits) <= 2  # no polling: one wait, at most a tick more for clock rounding
-    assert 0.2 < elapsed < 0.8
+        assert shared._asked - asked <= 2  # no polling: one question, at most one more
+    assert 0.2 < elapsed < 0.8  # when the first slot's `per` after its finish ends
 
 
 async def test_in_flight_requests_hold_their_slot_and_an_unsent_one_gives_it_back(

@@ -63,7 +63,8 @@ class Books:
     ) -> None:
         self._send, self._clock, self._sleep = send, clock, sleep
         self._timeout, self._linger = timeout, linger
-        self.on_freed: Callable[[], None] = lambda: None  # when a slot was given back
+        # Told of each batch that landed, and how long after its ages were computed.
+        self.on_landed: Callable[[list[Op], float], None] = lambda batch, late: None
         self._ops: list[Op] = []
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -110,8 +111,7 @@ class Books:
                 continue
             if await self._attempt(batch, now):
                 delay = _FIRST_RETRY
-                if any(op.kind in "UV" for op in batch):
-                    self.on_freed()
+                self.on_landed(batch, self._clock() - now)
                 continue
             self._ops[0:0] = batch
             await self._sleep(delay)

@@ -13,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from ._books import Op
 from ._grants import Grants
+from ._outage import Outage
 
-__all__ = ["carry"]
+__all__ = ["carry", "probe_until_back"]
 
 
 async def carry(
@@ -46,3 +49,21 @@ async def carry(
             grant.member = None
         raise
     grants.carried(len(finished))
+
+
+async def probe_until_back(
+    outage: Outage,
+    probe: Callable[[], Awaitable[None]],
+    *,
+    sleep: Callable[[float], Awaitable[None]],
+) -> None:
+    """The one prober of an outage: back off 1, 2, 4 … 30 s until a probe lands."""
+    while True:
+        await sleep(outage.interval)
+        try:
+            await probe()
+        except (RedisError, OSError) as exc:  # OSError covers the probe's timeout
+            outage.failed(exc)
+        else:
+            outage.recovered()
+            return

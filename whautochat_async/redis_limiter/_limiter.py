@@ -18,9 +18,9 @@ from ..errors import ClientClosedError, WhautoChatError
 from ..ratelimit import RateLimit, shared_limiter
 from . import _scripts
 from ._books import Books, Op
-from ._carry import carry
+from ._carry import carry, probe_until_back
 from ._grants import Grant, Grants
-from ._options import check_options, micros, redis_from_url
+from ._options import check_options, redis_from_url
 from ._outage import Outage, describe
 from ._queue import GrantQueue
 
@@ -31,7 +31,6 @@ _FAILURES = (RedisError, OSError)  # OSError covers TimeoutError (our own timeou
 _VOID_TTL = 120.0  # how long a call whose answer was lost is barred from a late grant
 _DEFAULT_TIMEOUT = 1.0  # seconds one Redis round trip may take
 _LINGER = 0.02  # seconds releases wait to share a call (their slots are dated all the same)
-_HINT_MARGIN = 0.005  # Redis dates a release later than it happened, by the trip to it
 
 
 class RateLimiterUnavailableError(WhautoChatError):
@@ -50,10 +49,8 @@ class RedisRateLimiter:
             :class:`RateLimiterUnavailableError`) or ``"fail_open"`` (this process's
             in-process limiter, ``fallback_limit``, until Redis answers again).
         timeout: seconds one Redis round trip may take before Redis counts as failing.
-        lease: the longest a request may stay in flight; a worker that dies mid-request
-            frees its slot ``lease + per`` seconds after the grant.
-        probe_interval: during a fail-open outage, first wait before trying Redis again
-            (doubling, at most 30 s).
+        lease: the longest a request may stay in flight (a dead worker's slot frees then).
+        probe_interval: the first wait of a fail-open outage's prober (doubling to 30 s).
         fallback_limit: the fail-open limit of this one process (default ``limit``: set
             your share of the budget, e.g. 25 per 60 s for four workers).
         key_prefix: the namespace of the Redis keys.
@@ -92,15 +89,15 @@ class RedisRateLimiter:
         self._asked = 0  # acquire script calls, for the benchmarks
         self._hold = lease + limit.per  # the longest Redis keeps a slot nobody releases
         grace = max(1.0, 2 * timeout)  # how late a waiting process may ask again
-        per_us, lease_us = micros(limit.per), micros(lease)
-        self._acquire_args = (limit.requests, per_us, lease_us, micros(grace))
-        self._apply_args = (per_us, lease_us, micros(_VOID_TTL))
+        self._acquire_args, self._apply_args = _scripts.arguments(
+            limit.requests, limit.per, lease=lease, grace=grace, void_ttl=_VOID_TTL
+        )
         self._outage = Outage(first_probe=probe_interval, label=f"rate limiter {self.keys.log}")
         self._clock, self._sleep = clock, sleep
         self._grants = Grants(limit.per)
         linger = min(_LINGER, limit.per / limit.requests / 2)
         self._books = Books(self._apply, clock=clock, sleep=sleep, timeout=timeout, linger=linger)
-        self._books.on_freed = self._on_freed
+        self._books.on_landed = self._landed
         self._queue = GrantQueue(self._ask, clock=clock, sleep=sleep, give_back=self._give_back)
         self._prober: asyncio.Task[None] | None = None
         self._closed = False
@@ -167,8 +164,6 @@ class RedisRateLimiter:
                     self._grants.fallback_finished(now)
                 return
         if grant.member is not None and not (self._closed and self._owns_redis):
-            if sent:  # its slot frees `per` from now: the queue may wait for just that
-                self._queue.hint(now + self.limit.per + _HINT_MARGIN)
             finished = now if sent else None
             op = Op("S" if sent else "U", grant.member, expires=grant.expires, finished=finished)
             self._books.add(op)
@@ -215,7 +210,7 @@ class RedisRateLimiter:
         want, call = min(want, self.limit.requests), next(self._calls)
         tag = f"{self._process}:{call}"
         keys = [self.keys.log, self.keys.paused, self.keys.void, self.keys.waiting]
-        args = (self._process, call, want, *self._acquire_args)
+        args: tuple[str | int, ...] = (self._process, call, want, *self._acquire_args)
         self._asked += 1
         try:
             async with asyncio.timeout(self.timeout):
@@ -244,22 +239,14 @@ class RedisRateLimiter:
             return
         self._outage.failed(exc)
         if self._prober is None or self._prober.done():
-            self._prober = asyncio.get_running_loop().create_task(self._probe_until_back())
+            prober = probe_until_back(self._outage, self._probe, sleep=self._sleep)
+            self._prober = asyncio.get_running_loop().create_task(prober)
         self._queue.answer_all(None)
 
-    async def _probe_until_back(self) -> None:
-        """The one prober of an outage: back off 1, 2, 4 … 30 s until Redis answers."""
-        while not self._closed:
-            await self._sleep(self._outage.interval)
-            try:
-                tag, hold = f"{self._process}:c{next(self._calls)}", self._hold
-                async with asyncio.timeout(self.timeout):
-                    await carry(self._apply, self._grants, tag=tag, clock=self._clock, hold=hold)
-            except _FAILURES as exc:
-                self._outage.failed(exc)
-            else:
-                self._outage.recovered()
-                return
+    async def _probe(self) -> None:
+        tag, hold = f"{self._process}:c{next(self._calls)}", self._hold
+        async with asyncio.timeout(self.timeout):
+            await carry(self._apply, self._grants, tag=tag, clock=self._clock, hold=hold)
 
     async def _apply(self, arguments: list[Any]) -> None:
         keys = [self.keys.log, self.keys.paused, self.keys.void]
@@ -268,8 +255,14 @@ class RedisRateLimiter:
     def _give_back(self, member: str) -> None:
         self._books.add(Op("U", member, expires=self._clock() + self._hold))
 
-    def _on_freed(self) -> None:
-        self._queue.poke()
+    def _landed(self, batch: list[Op], late: float) -> None:
+        """Releases reached Redis: tell the queue when their slots free, or that one did."""
+        for op in batch:
+            if op.kind == "S" and op.finished is not None:
+                # Redis dated it at most `late` after its finish (the trip there and back).
+                self._queue.hint(op.finished + self.limit.per + late)
+            elif op.kind in "UV":
+                self._queue.poke()
 
 
 def _unavailable(cause: BaseException) -> RateLimiterUnavailableError:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
@@ -11,7 +9,7 @@ from redis.backoff import ExponentialBackoff
 from ..errors import ConfigurationError
 from ..ratelimit import RateLimit
 
-__all__ = ["check_options", "micros", "redis_from_url"]
+__all__ = ["check_options", "redis_from_url"]
 
 
 def redis_from_url(url: str, timeout: float) -> aioredis.Redis:
@@ -25,10 +23,6 @@ def redis_from_url(url: str, timeout: float) -> aioredis.Redis:
         )
     except ValueError as exc:  # the message may quote the URL, and its password
         raise ConfigurationError(f"invalid Redis URL ({type(exc).__name__})") from None
-
-
-def micros(seconds: float) -> int:
-    return max(math.ceil(seconds * 1_000_000), 1)
 
 
 def check_options(

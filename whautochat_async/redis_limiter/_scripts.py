@@ -24,10 +24,11 @@ that stops asking drops out ``grace`` after the time it promised to ask again.
 from __future__ import annotations
 
 import hashlib
+import math
 
 import attrs
 
-__all__ = ["ACQUIRE", "APPLY", "LimiterKeys", "limiter_keys"]
+__all__ = ["ACQUIRE", "APPLY", "LimiterKeys", "arguments", "limiter_keys", "micros"]
 
 DEFAULT_PREFIX = "whautochat:ratelimit"
 
@@ -159,6 +160,19 @@ if ms > 0 and redis.call('PTTL', KEYS[1]) < ms then redis.call('PEXPIRE', KEYS[1
 return 0
 """
 )
+
+
+def micros(seconds: float) -> int:
+    """Seconds as the scripts' whole microseconds (at least 1)."""
+    return max(math.ceil(seconds * 1_000_000), 1)
+
+
+def arguments(
+    requests: int, per: float, *, lease: float, grace: float, void_ttl: float
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The fixed arguments of ACQUIRE (after process, call, want) and of APPLY."""
+    per_us, lease_us = micros(per), micros(lease)
+    return (requests, per_us, lease_us, micros(grace)), (per_us, lease_us, micros(void_ttl))
 
 
 @attrs.frozen
