@@ -207,3 +207,26 @@ async def test_a_cancellation_swallowed_inside_a_redis_call_leaks_nothing(
     with pytest.raises(Exception, match="closed"):
         await closed_on
     assert await redis_client.zcard(shared.keys.log) == 0
+
+
+async def test_shares_go_to_the_process_still_waiting_when_another_gives_up(
+    redis_server: RedisServer, api_key: str
+) -> None:
+    async with (
+        limiter(redis_server, api_key, requests=4, per=10.0) as first,
+        limiter(redis_server, api_key, requests=4, per=10.0) as second,
+    ):
+        for _ in range(4):
+            await second.acquire()  # second holds the whole window
+        gave_up = [asyncio.create_task(first.acquire()) for _ in range(3)]
+        waiting = [asyncio.create_task(second.acquire()) for _ in range(2)]
+        await asyncio.sleep(0.1)  # both processes are registered as waiting
+        for task in gave_up:
+            task.cancel()
+        await asyncio.gather(*gave_up, return_exceptions=True)
+        await asyncio.sleep(0.1)  # first tells Redis it no longer waits
+        second.release(sent=False)
+        second.release(sent=False)
+        await asyncio.wait_for(asyncio.gather(*waiting), 1.0)  # not capped at half
+        for _ in range(4):
+            second.release(sent=False)

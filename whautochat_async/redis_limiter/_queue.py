@@ -38,6 +38,7 @@ class GrantQueue:
         self._ask, self._clock, self._sleep = ask, clock, sleep
         self._give_back = give_back
         self._waiters: deque[asyncio.Future[Answer]] = deque()
+        self._live = 0  # waiters not yet answered nor cancelled
         self._wake = asyncio.Event()
         self._idle = True
         self._poked = False
@@ -46,13 +47,14 @@ class GrantQueue:
         self._task: asyncio.Task[None] | None = None
 
     def __len__(self) -> int:
-        return sum(not waiter.done() for waiter in self._waiters)
+        return self._live
 
     async def wait(self) -> Answer:
         """Queue up and wait for this caller's answer; cancelled: nothing is kept."""
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[Answer] = loop.create_future()
         self._waiters.append(waiter)
+        self._live += 1
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._serve())
         if self._idle:
@@ -60,10 +62,12 @@ class GrantQueue:
         try:
             return await waiter
         except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                member = waiter.result()
-                if member is not None:  # granted as the cancellation arrived: give it back
-                    self._give_back(member)
+            if waiter.cancelled():  # still queued: give the place up
+                self._live -= 1
+                if not self._live:
+                    self.poke()  # so that Redis stops counting us as waiting
+            elif waiter.exception() is None and (member := waiter.result()) is not None:
+                self._give_back(member)  # granted as the cancellation arrived
             raise
 
     def hand_out(self, members: list[str]) -> None:
@@ -107,21 +111,28 @@ class GrantQueue:
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
+                self._live -= 1
                 return waiter
         return None
 
     async def _serve(self) -> None:
+        registered = False  # whether Redis counts us as waiting (for fair shares)
         while not self._closing:
             while self._waiters and self._waiters[0].done():
                 self._waiters.popleft()
             if not self._waiters:
+                if registered:  # every waiter gave up: stop holding a share for them
+                    registered = False
+                    await self._ask(0)
+                    continue
                 await self._nap(None)
                 continue
             self._poked = False
             if self._hint <= self._clock():  # that slot has freed: no news of the next yet
                 self._hint = math.inf
             wait, own = await self._ask(len(self))
-            if wait > 0 and self._waiters and not self._closing:
+            registered = wait > 0
+            if registered and self._waiters and not self._closing:
                 await self._nap_until(self._clock() + wait, own=own)
 
     async def _nap_until(self, deadline: float, *, own: bool) -> None:
