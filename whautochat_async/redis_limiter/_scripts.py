@@ -15,10 +15,12 @@ microseconds. The keys of one budget share a ``{hash tag}`` (one Redis Cluster s
 
 The grant protocol (fair shares): a process asks for as many slots as it has waiters, in
 one call. The slots of the window are divided among the waiting processes by
-water-filling over what each holds plus what it wants: no process may hold more than
-its share while another that wants more holds less. A process at its share is told to
-wait until one of its own slots frees; the others until the oldest slot frees. A process
-that stops asking drops out ``grace`` after the time it promised to ask again.
+water-filling over what each holds plus what it wants: a process wanting less than an
+even split gets all it wants, the others whole equal shares of the rest, the odd slots
+going to them in turn (the turn moves every ``per``). No process may take beyond its
+share. A process at its share is told to wait until one of its own slots frees (it
+knows when better than Redis: see ``own``); the others until the oldest slot frees. A
+process that stops asking drops out ``grace`` after the time it promised to ask again.
 """
 
 from __future__ import annotations
@@ -85,29 +87,39 @@ for i = 1, #log, 2 do
   if not first then first = score end
   if owner == proc and not mine then mine = score end
 end
-local demands, active, capacity = {(held[proc] or 0) + want}, {[proc] = true}, requests
+local demands, active, capacity = {{proc, (held[proc] or 0) + want}}, {[proc] = true}, requests
 local wants = redis.call('HGETALL', KEYS[5])
 for i = 1, #wants, 2 do
   if wants[i] ~= proc then
     active[wants[i]] = true
-    demands[#demands + 1] = (held[wants[i]] or 0) + tonumber(wants[i + 1])
+    demands[#demands + 1] = {wants[i], (held[wants[i]] or 0) + tonumber(wants[i + 1])}
   end
 end
 for owner, count in pairs(held) do
   if not active[owner] then capacity = capacity - count end
 end
-table.sort(demands)
-local level, left = math.huge, #demands
-for _, demand in ipairs(demands) do
-  if demand * left <= capacity then
-    capacity, left = capacity - demand, left - 1
-  else
-    level = capacity / left
+table.sort(demands, function(a, b) return a[2] < b[2] end)
+local have = held[proc] or 0
+local share = have + want
+local left = #demands
+for index, entry in ipairs(demands) do
+  if entry[2] * left > capacity then  -- the rest are capped: whole shares, one extra in turn
+    local names = {}
+    for k = index, #demands do names[#names + 1] = demands[k][1] end
+    table.sort(names)
+    local base = math.floor(capacity / left)
+    local extra = capacity - base * left
+    local turn = math.floor(now / per)
+    for k, name in ipairs(names) do
+      if name == proc then
+        share = base
+        if (k - 1 - turn) % left < extra then share = base + 1 end
+      end
+    end
     break
   end
+  capacity, left = capacity - entry[2], left - 1
 end
-local have = held[proc] or 0
-local share = math.min(have + want, math.ceil(level))
 local take = math.max(0, math.min(want, share - have, requests - used))
 for i = 1, take do redis.call('ZADD', KEYS[1], now + lease, tag .. ':' .. i) end
 if take > 0 then redis.call('PEXPIRE', KEYS[1], keep) end
