@@ -68,6 +68,7 @@ class Books:
         self._ops: list[Op] = []
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._failing = False  # the last attempt failed: nobody waits on the next one
         self._sending = 0
         self.calls = 0  # script calls sent, for the benchmarks
 
@@ -82,6 +83,8 @@ class Books:
         except RuntimeError:  # no loop: the slot stays held until its lease ends
             return False
         self._ops.append(op)
+        if self._failing:
+            _settle([op])
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._deliver())
         return True
@@ -109,7 +112,8 @@ class Books:
             del self._ops[:_BATCH]
             if not batch:
                 continue
-            if await self._attempt(batch, now):
+            self._failing = not await self._attempt(batch, now)
+            if not self._failing:
                 delay = _FIRST_RETRY
                 self.on_landed(batch, self._clock() - now)
                 continue
