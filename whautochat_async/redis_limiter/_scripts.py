@@ -77,48 +77,57 @@ for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)) do
   redis.call('HDEL', KEYS[5], gone)
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
-local held, used, first, mine = {}, 0, nil, nil
-local log = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-for i = 1, #log, 2 do
-  local owner = string.match(log[i], '^[^:]+') or log[i]
-  held[owner] = (held[owner] or 0) + 1
-  used = used + 1
-  local score = tonumber(log[i + 1])
-  if not first then first = score end
-  if owner == proc and not mine then mine = score end
-end
-local demands, active, capacity = {{proc, (held[proc] or 0) + want}}, {[proc] = true}, requests
-local wants = redis.call('HGETALL', KEYS[5])
-for i = 1, #wants, 2 do
-  if wants[i] ~= proc then
-    active[wants[i]] = true
-    demands[#demands + 1] = {wants[i], (held[wants[i]] or 0) + tonumber(wants[i + 1])}
+local used = redis.call('ZCARD', KEYS[1])
+local have, share, first, mine = 0, math.huge, nil, nil
+if redis.call('HLEN', KEYS[5]) > redis.call('HEXISTS', KEYS[5], proc) then
+  local held = {}  -- others wait too: count what each holds, to share the window
+  local log = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+  for i = 1, #log, 2 do
+    local owner = string.match(log[i], '^[^:]+') or log[i]
+    held[owner] = (held[owner] or 0) + 1
+    local score = tonumber(log[i + 1])
+    if not first then first = score end
+    if owner == proc and not mine then mine = score end
   end
-end
-for owner, count in pairs(held) do
-  if not active[owner] then capacity = capacity - count end
-end
-table.sort(demands, function(a, b) return a[2] < b[2] end)
-local have = held[proc] or 0
-local share = have + want
-local left = #demands
-for index, entry in ipairs(demands) do
-  if entry[2] * left > capacity then  -- the rest are capped: whole shares, one extra in turn
-    local names = {}
-    for k = index, #demands do names[#names + 1] = demands[k][1] end
-    table.sort(names)
-    local base = math.floor(capacity / left)
-    local extra = capacity - base * left
-    local turn = math.floor(now / per)
-    for k, name in ipairs(names) do
-      if name == proc then
-        share = base
-        if (k - 1 - turn) % left < extra then share = base + 1 end
-      end
+  have = held[proc] or 0
+  local demands, active, capacity = {{proc, have + want}}, {[proc] = true}, requests
+  local wants = redis.call('HGETALL', KEYS[5])
+  for i = 1, #wants, 2 do
+    if wants[i] ~= proc then
+      active[wants[i]] = true
+      demands[#demands + 1] = {wants[i], (held[wants[i]] or 0) + tonumber(wants[i + 1])}
     end
-    break
   end
-  capacity, left = capacity - entry[2], left - 1
+  for owner, count in pairs(held) do
+    if not active[owner] then capacity = capacity - count end
+  end
+  table.sort(demands, function(a, b) return a[2] < b[2] end)
+  share = have + want
+  local left = #demands
+  for index, entry in ipairs(demands) do
+    if entry[2] * left > capacity then  -- the rest are capped: whole shares, one extra in turn
+      local names = {}
+      for k = index, #demands do names[#names + 1] = demands[k][1] end
+      table.sort(names)
+      local base = math.floor(capacity / left)
+      local extra = capacity - base * left
+      local turn = math.floor(now / per)
+      for k, name in ipairs(names) do
+        if name == proc then
+          share = base
+          if (k - 1 - turn) % left < extra then share = base + 1 end
+        end
+      end
+      break
+    end
+    capacity, left = capacity - entry[2], left - 1
+  end
+else  -- alone: any free slot may be taken, and only the oldest slot matters
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if oldest[2] then
+    first = tonumber(oldest[2])
+    if string.match(oldest[1], '^[^:]+') == proc then have, mine = 1, first end
+  end
 end
 local take = math.max(0, math.min(want, share - have, requests - used))
 for i = 1, take do redis.call('ZADD', KEYS[1], now + lease, tag .. ':' .. i) end
