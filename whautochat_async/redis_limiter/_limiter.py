@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import MaxConnectionsError, RedisError
 
 from .._config import environment, resolve_api_key, resolve_base_url
@@ -215,9 +216,9 @@ class RedisRateLimiter:
         try:
             async with asyncio.timeout(self.timeout):
                 granted, wait, own = await self._acquire_script([*keys, self.keys.wants], args)
-        except MaxConnectionsError:  # a borrowed client's pool is busy: Redis is not down
-            return self.limit.per / self.limit.requests, False
         except BaseException as exc:
+            if _pool_busy(exc):  # a borrowed client's pool is full: Redis is not down
+                return self.limit.per / self.limit.requests, False
             # Its answer is lost but it may run even so: free what it took, or bar it.
             self._books.add(Op("V", tag, number=want, expires=self._clock() + _VOID_TTL))
             if not isinstance(exc, Exception):
@@ -263,6 +264,14 @@ class RedisRateLimiter:
                 self._queue.hint(op.finished + self.limit.per + late)
             elif op.kind in "UV":
                 self._queue.poke()
+
+
+def _pool_busy(error: BaseException) -> bool:
+    """Whether a borrowed client's pool had no free connection (which is not Redis failing);
+    redis-py before 5.1 says so only in words."""
+    if isinstance(error, MaxConnectionsError):
+        return True
+    return isinstance(error, RedisConnectionError) and str(error) == "Too many connections"
 
 
 def _unavailable(cause: BaseException) -> RateLimiterUnavailableError:
