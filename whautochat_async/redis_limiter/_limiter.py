@@ -11,8 +11,6 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 import redis.asyncio as aioredis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import MaxConnectionsError, RedisError
 
 from .._config import environment, resolve_api_key, resolve_base_url
 from ..errors import ClientClosedError, WhautoChatError
@@ -21,14 +19,13 @@ from . import _scripts
 from ._books import Books, Op
 from ._carry import carry, probe_until_back
 from ._grants import Grant, Grants
-from ._options import check_options, redis_from_url
+from ._options import check_options, pool_busy, redis_from_url
 from ._outage import Outage, describe
 from ._queue import GrantQueue
 
 __all__ = ["OnRedisError", "RateLimiterUnavailableError", "RedisRateLimiter"]
 
 OnRedisError = Literal["fail_closed", "fail_open"]
-_FAILURES = (RedisError, OSError)  # OSError covers TimeoutError (our own timeout)
 _VOID_TTL = 120.0  # how long a call whose answer was lost is barred from a late grant
 _DEFAULT_TIMEOUT = 1.0  # seconds one Redis round trip may take
 _LINGER = 0.02  # seconds releases wait to share a call (their slots are dated all the same)
@@ -217,7 +214,7 @@ class RedisRateLimiter:
             async with asyncio.timeout(self.timeout):
                 granted, wait, own = await self._acquire_script([*keys, self.keys.wants], args)
         except BaseException as exc:
-            if _pool_busy(exc):  # a borrowed client's pool is full: Redis is not down
+            if pool_busy(exc):  # a borrowed client's pool is full: Redis is not down
                 return self.limit.per / self.limit.requests, False
             # Its answer is lost but it may run even so: free what it took, or bar it.
             self._books.add(Op("V", tag, number=want, expires=self._clock() + _VOID_TTL))
@@ -264,14 +261,6 @@ class RedisRateLimiter:
                 self._queue.hint(op.finished + self.limit.per + late)
             elif op.kind in "UV":
                 self._queue.poke()
-
-
-def _pool_busy(error: BaseException) -> bool:
-    """Whether a borrowed client's pool had no free connection (which is not Redis failing);
-    redis-py before 5.1 says so only in words."""
-    if isinstance(error, MaxConnectionsError):
-        return True
-    return isinstance(error, RedisConnectionError) and str(error) == "Too many connections"
 
 
 def _unavailable(cause: BaseException) -> RateLimiterUnavailableError:

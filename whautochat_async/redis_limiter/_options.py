@@ -1,15 +1,17 @@
-"""Checking the limiter's options and opening its own Redis client (no limiter state here)."""
+"""The limiter's options, its own Redis client, and what that client's errors mean."""
 
 from __future__ import annotations
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import MaxConnectionsError
 
 from ..errors import ConfigurationError
 from ..ratelimit import RateLimit
 
-__all__ = ["check_options", "redis_from_url"]
+__all__ = ["check_options", "pool_busy", "redis_from_url"]
 
 
 def redis_from_url(url: str, timeout: float) -> aioredis.Redis:
@@ -37,3 +39,11 @@ def check_options(
     for name, value in (("timeout", timeout), ("lease", lease), ("probe_interval", probe)):
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise ConfigurationError(f"{name} must be a number > 0, got {value!r}")
+
+
+def pool_busy(error: BaseException) -> bool:
+    """Whether a borrowed client's pool had no free connection (which is not Redis failing);
+    redis-py before 5.1 says so only in words."""
+    if isinstance(error, MaxConnectionsError):
+        return True
+    return isinstance(error, RedisConnectionError) and str(error) == "Too many connections"
