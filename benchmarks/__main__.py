@@ -12,6 +12,7 @@ from ._server import ServerProcess
 from .client_cost import client_memory_scenario, construction_scenario
 from .creating import create_scenario
 from .limiter import limiter_fleet_scenario, limiter_overhead_scenario
+from .limiter_crowd import limiter_crowd_scenario
 from .listing import floor_scenario, prefetch_scenario
 from .memory import memory_scenario
 from .profiling import profile_listing
@@ -38,6 +39,7 @@ SCENARIOS: dict[str, Scenario] = {
     "6b": lambda settings, _: sync_scenario(settings),
     "7a": lambda settings, _: limiter_overhead_scenario(settings),
     "7b": lambda settings, _: limiter_fleet_scenario(settings),
+    "7c": lambda settings, _: limiter_crowd_scenario(settings),
     "8a": crowd_scenario,
     "8b": lambda settings, _: registry_scenario(settings),
     "10a": construction_scenario,
@@ -52,7 +54,7 @@ async def run(settings: Settings, only: set[str] | None = None) -> str:
     profile: list[str] = []
     with ServerProcess() as server:
         for number, scenario in SCENARIOS.items():
-            if only is None or number in only or number.rstrip("ab") in only:
+            if only is None or number in only or number.rstrip("abc") in only:
                 print(f"scenario {number} ...", flush=True)
                 results.append(await scenario(settings, server))
                 print(f"  {results[-1].measured}", flush=True)

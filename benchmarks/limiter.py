@@ -111,8 +111,8 @@ async def limiter_overhead_scenario(settings: Settings) -> Result:
             f"median per acquire: local {local_ms * 1000:.1f} µs, Redis {redis_ms * 1000:.0f} µs "
             f"(p90 {_p90(samples['redis']) * 1e6:.0f} µs), redis-server on 127.0.0.1; "
             f"a bare redis-py PING: {ping * 1e6:.0f} µs",
-            "one Lua script per acquire (atomic trim, count, take: one round trip); each "
-            "release is one more script, sent in the background",
+            "one Lua script per acquire (atomic trim, count, take: one round trip), asked "
+            "by the process's queue task; releases go in batches in the background",
         ],
     )
 

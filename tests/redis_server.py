@@ -6,7 +6,9 @@ Tests that need it skip only when the binary is missing *and* we are not in CI
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -92,6 +94,7 @@ class RedisServer:
         arguments = [self.binary, "--port", str(port), "--bind", "127.0.0.1"]
         arguments += ["--dir", str(self.directory), "--save", "", "--appendonly", "no"]
         arguments += ["--logfile", str(self.directory / "redis.log"), "--daemonize", "no"]
+        arguments += _debug_option(self.binary)
         self._process = subprocess.Popen(arguments, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline:
@@ -105,6 +108,17 @@ class RedisServer:
                 time.sleep(0.01)
         self.stop()
         return False
+
+
+@functools.cache
+def _debug_option(binary: str) -> list[str]:
+    """What lets tests send DEBUG SLEEP (a stalled Redis): Redis 7 refuses it by default,
+    and older servers do not know the option."""
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+    match = re.search(r"v=(\d+)\.", version.stdout)
+    if match is None or int(match.group(1)) < 7:
+        return []
+    return ["--enable-debug-command", "local"]
 
 
 def _command(port: int, *args: str) -> bytes:

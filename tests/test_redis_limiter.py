@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
+import math
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ from whautochat_async import (
 )
 from whautochat_async.errors import ClientClosedError
 from whautochat_async.redis_limiter import RedisRateLimiter, _scripts, limiter_from_env
+from whautochat_async.redis_limiter._grants import Grant
 from whautochat_async.testing import FakeWhautoChat
 
 from .redis_server import RedisServer, running_redis
@@ -60,25 +62,19 @@ def limiter(
     )
 
 
-async def test_grants_up_to_the_limit_then_sleeps_once_for_the_time_redis_names(
+async def test_grants_up_to_the_limit_then_waits_for_the_slot_without_polling_redis(
     redis_server: RedisServer, api_key: str
 ) -> None:
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        await asyncio.sleep(seconds)
-
-    async with limiter(redis_server, api_key, requests=3, per=0.3, sleep=sleep) as shared:
+    async with limiter(redis_server, api_key, requests=3, per=0.3) as shared:
         for _ in range(3):
             await shared.acquire()
             shared.release(sent=True)
+        asked = shared._asked
         started = time.monotonic()
         await shared.acquire()
         elapsed = time.monotonic() - started
-    assert 0.2 < slept[0] <= 0.3
-    assert len(slept) <= 2  # no polling: one wait, at most a tick more for clock rounding
-    assert 0.2 < elapsed < 0.8
+        assert shared._asked - asked <= 2  # no polling: one question, at most one more
+    assert 0.2 < elapsed < 0.8  # when the first slot's `per` after its finish ends
 
 
 async def test_in_flight_requests_hold_their_slot_and_an_unsent_one_gives_it_back(
@@ -174,15 +170,16 @@ async def test_the_scripts_are_idempotent_and_void_works_in_either_order(
 ) -> None:
     keys = _scripts.limiter_keys("k", BASE_URL)
     acquire = redis_client.register_script(_scripts.ACQUIRE)
-    void = redis_client.register_script(_scripts.VOID)
-    all_keys, void_keys = [keys.log, keys.paused, keys.void], [keys.log, keys.void]
-    args = (2, 1_000_000, 60_000_000)
-    assert await acquire(all_keys, ("a", *args)) == 0
-    assert await acquire(all_keys, ("a", *args)) == 0  # redis-py retried it: still one slot
-    assert await redis_client.zcard(keys.log) == 1
-    assert await void(void_keys, ("a", 60_000_000)) == 1  # granted, then abandoned
-    assert await void(void_keys, ("b", 60_000_000)) == 0  # abandoned before it ran
-    assert await acquire(all_keys, ("b", *args)) == -1  # ... so it never takes a slot
+    apply = redis_client.register_script(_scripts.APPLY)
+    all_keys = [keys.log, keys.paused, keys.void, keys.waiting, keys.wants]
+    limits = (2, 1_000_000, 60_000_000, 1_000_000)
+    void = ("V", "p:2", 2)
+    assert await acquire(all_keys, ("p", 1, 1, *limits)) == [1, 0, 0]
+    assert await acquire(all_keys, ("p", 1, 1, *limits)) == [1, 0, 0]  # resent: still one
+    assert await redis_client.zrange(keys.log, 0, -1) == [b"p:1:1"]
+    await apply(all_keys[:3], (1_000_000, 60_000_000, 60_000_000, "V", "p:1", 1))  # ran: freed
+    await apply(all_keys[:3], (1_000_000, 60_000_000, 60_000_000, *void))  # not run yet: barred
+    assert await acquire(all_keys, ("p", 2, 2, *limits)) == [-1, 0, 0]  # so it takes nothing
     assert await redis_client.zcard(keys.log) == 0
 
 
@@ -330,7 +327,8 @@ async def test_release_pairs_with_the_oldest_grant_from_another_task_and_checks_
 
 def test_release_outside_an_event_loop_does_not_raise() -> None:
     shared = RedisRateLimiter.from_url("redis://127.0.0.1:1/0", api_key="k", environ={})
-    shared._grants.add("member")  # as if acquire() had granted it in a loop now gone
+    # as if acquire() had granted it in a loop now gone
+    shared._grants.add(Grant("p:1:1", fallback=False, expires=math.inf))
     shared.release(sent=True)  # nothing to run it on: the slot waits for its lease to end
     assert len(shared._grants) == 0
 
@@ -374,7 +372,7 @@ async def test_release_and_pause_after_aclose_do_not_reopen_the_owned_redis_clie
         warnings.simplefilter("always")
         shared.release(sent=True)  # nothing sent to Redis: the slot ends after lease + per
         await shared.pause(0.01)
-        await asyncio.gather(*shared._tasks)
+        assert len(shared._books) == 0
         assert shared._closed
         with pytest.raises(ClientClosedError):
             await shared.acquire()

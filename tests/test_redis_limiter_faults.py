@@ -185,24 +185,22 @@ async def test_aclose_waits_for_a_pause_in_flight_before_closing_its_redis_clien
     assert [str(warning.message) for warning in caught] == []
 
 
-def test_the_outage_warns_once_and_backs_off_its_probes(caplog: pytest.LogCaptureFixture) -> None:
-    now = [100.0]
-    outage = Outage(first_probe=1.0, clock=lambda: now[0], label="<limiter>")
-    assert outage.use_redis()
+def test_the_outage_warns_once_and_each_failed_probe_doubles_the_wait(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    outage = Outage(first_probe=1.0, label="<limiter>")
     intervals = []
     for _ in range(8):
         outage.failed(ConnectionError("refused"))
-        start = now[0]
-        while not outage.use_redis():
-            now[0] += 0.25
-        intervals.append(now[0] - start)
+        intervals.append(outage.interval)
     assert intervals == [1.0, 2.0, 4.0, 8.0, 16.0, MAX_PROBE_INTERVAL, 30.0, 30.0]
     outage.recovered()
     outage.recovered()
-    assert outage.use_redis()
     assert not outage.active
+    outage.failed(ConnectionError("refused"))  # a new outage starts from the first wait
+    assert outage.interval == 1.0
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert [r.getMessage() for r in warnings] == [
+    assert [r.getMessage() for r in warnings] == 2 * [
         "<limiter>: Redis is unavailable (ConnectionError: refused); falling back to this "
         "process's own limiter until it recovers"
     ]

@@ -1,9 +1,10 @@
-"""Four OS processes, one API key, one fake server enforcing 20 requests per second.
+"""Four OS processes, one API key, one fake server enforcing a sliding-window limit.
 
-With one Redis-backed limiter shared by every process the server never answers 429 and
-the fleet still gets at least 90% of the limit; with a limiter per process (the default,
-in-process one) the same fleet overruns the budget and meets 429s. Both ways are shown:
-the second is the reason the first exists.
+With one Redis-backed limiter shared by every process — each process keeping 50 creates
+waiting on it for 8 windows — the server never answers 429, the fleet gets at least 90%
+of the limit, every process at least half its fair share, with at most two script calls
+per grant. With a limiter per process (the default, in-process one) a fleet overruns the
+budget and meets 429s: the reason the shared one exists.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .redis_fleet import run_fleet
 from .redis_server import RedisServer, running_redis
 
 PROCESSES, CREATES, REQUESTS, PER = 4, 15, 20, 1.0  # 60 requests: 3 windows' worth
+WAITERS, WINDOWS, FAST_PER = 50, 8, 0.5
 
 
 @pytest.fixture
@@ -24,21 +26,25 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
 
 
-async def test_a_fleet_sharing_the_redis_limiter_meets_no_429_at_over_90_percent(
+async def test_a_crowded_fleet_sharing_the_redis_limiter_is_exact_full_and_fair(
     redis_server: RedisServer,
 ) -> None:
     result = await run_fleet(
         redis_url=redis_server.url,
         processes=PROCESSES,
-        creates=CREATES,
+        concurrency=WAITERS,
+        duration=WINDOWS * FAST_PER,
         requests=REQUESTS,
-        per=PER,
+        per=FAST_PER,
     )
     assert result.other_errors == []
-    assert result.created == PROCESSES * CREATES
     assert result.rejected == 0  # the server never refused a request...
     assert result.rate_limit_errors == 0  # ...so no caller saw one
-    assert result.throughput_fraction(REQUESTS, PER) >= 0.9
+    assert result.throughput_fraction(REQUESTS, FAST_PER) >= 0.9
+    fair = result.created / PROCESSES
+    assert min(result.shares) >= fair / 2, result.shares
+    assert result.displacement == 0  # in each process, first come first served
+    assert result.acquire_calls + result.bookkeeping_calls <= 2 * result.created
 
 
 async def test_the_same_fleet_with_a_limiter_per_process_meets_429s() -> None:

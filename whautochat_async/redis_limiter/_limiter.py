@@ -3,37 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-import math
+import itertools
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Literal, Self
 
 import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.commands.core import AsyncScript
-from redis.exceptions import RedisError
 
 from .._config import environment, resolve_api_key, resolve_base_url
 from .._limiter_registry import shared_limiter
-from .._validation import MAX_SECONDS, check_number
-from ..errors import ClientClosedError, ConfigurationError, RateLimiterUnavailableError
+from .._validation import MAX_SECONDS
+from ..errors import ClientClosedError, RateLimiterUnavailableError
 from ..ratelimit import RateLimit
 from . import _scripts
-from ._grants import Grants
+from ._books import Books, Op
+from ._carry import carry, probe_until_back
+from ._grants import Grant, Grants
+from ._options import check_options, pool_busy, redis_from_url
 from ._outage import Outage, describe
+from ._queue import GrantQueue
 
 __all__ = ["OnRedisError", "RateLimiterUnavailableError", "RedisRateLimiter"]
 
-logger = logging.getLogger("whautochat_async")
-
 OnRedisError = Literal["fail_closed", "fail_open"]
-_FAILURES = (RedisError, OSError)  # OSError covers TimeoutError (our own timeout)
-_VOID_TTL = 120.0  # how long an abandoned acquire is barred from a late grant
+_VOID_TTL = 120.0  # how long a call whose answer was lost is barred from a late grant
 _DEFAULT_TIMEOUT = 1.0  # seconds one Redis round trip may take
+_LINGER = 0.02  # seconds releases wait to share a call (their slots are dated all the same)
 
 
 class RedisRateLimiter:
@@ -48,10 +45,8 @@ class RedisRateLimiter:
             :class:`RateLimiterUnavailableError`) or ``"fail_open"`` (this process's
             in-process limiter, ``fallback_limit``, until Redis answers again).
         timeout: seconds one Redis round trip may take before Redis counts as failing.
-        lease: the longest a request may stay in flight; a worker that dies mid-request
-            frees its slot ``lease + per`` seconds after the grant.
-        probe_interval: during a fail-open outage, first wait before trying Redis again
-            (doubling, at most 30 s).
+        lease: the longest a request may stay in flight (a dead worker's slot frees then).
+        probe_interval: the first wait of a fail-open outage's prober (doubling to 30 s).
         fallback_limit: the fail-open limit of this one process (default ``limit``: set
             your share of the budget, e.g. 25 per 60 s for four workers).
         key_prefix: the namespace of the Redis keys.
@@ -75,7 +70,7 @@ class RedisRateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        _check_options(limit, on_redis_error, timeout=timeout, lease=lease, probe=probe_interval)
+        check_options(limit, on_redis_error, timeout=timeout, lease=lease, probe=probe_interval)
         env = environment() if environ is None else environ
         key = resolve_api_key(api_key, env)
         url = str(resolve_base_url(base_url, env, allow_http=True))
@@ -84,15 +79,23 @@ class RedisRateLimiter:
         self._fallback = shared_limiter(key, url, fallback_limit or limit)
         self._redis, self._owns_redis = redis, False
         self._acquire_script = redis.register_script(_scripts.ACQUIRE)
-        self._release_script = redis.register_script(_scripts.RELEASE)
-        self._void_script = redis.register_script(_scripts.VOID)
-        self._pause_script = redis.register_script(_scripts.PAUSE)
-        self._acquire_args = (limit.requests, _micros(limit.per), _micros(lease))
-        label = f"rate limiter {self.keys.log}"
-        self._outage = Outage(first_probe=probe_interval, clock=clock, label=label)
-        self._sleep = sleep
-        self._grants = Grants()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._apply_script = redis.register_script(_scripts.APPLY)
+        self._process = secrets.token_hex(6)  # names this limiter's members in the log
+        self._calls = itertools.count(1)
+        self._asked = 0  # acquire script calls, for the benchmarks
+        self._hold = lease + limit.per  # the longest Redis keeps a slot nobody releases
+        grace = max(1.0, 2 * timeout)  # how late a waiting process may ask again
+        self._acquire_args, self._apply_args = _scripts.arguments(
+            limit.requests, limit.per, lease=lease, grace=grace, void_ttl=_VOID_TTL
+        )
+        self._outage = Outage(first_probe=probe_interval, label=f"rate limiter {self.keys.log}")
+        self._clock, self._sleep = clock, sleep
+        self._grants = Grants(limit.per)
+        linger = min(_LINGER, limit.per / limit.requests / 2)
+        self._books = Books(self._apply, clock=clock, sleep=sleep, timeout=timeout, linger=linger)
+        self._books.on_landed = self._landed
+        self._queue = GrantQueue(self._ask, clock=clock, sleep=sleep, give_back=self._give_back)
+        self._prober: asyncio.Task[None] | None = None
         self._closed = False
 
     @classmethod
@@ -102,16 +105,7 @@ class RedisRateLimiter:
         ``options`` are those of the constructor. redis-py retries a failed command once
         (a connection broken by a Redis restart is reopened), within ``timeout``.
         """
-        timeout = options.get("timeout", _DEFAULT_TIMEOUT)
-        try:
-            client = aioredis.Redis.from_url(
-                url,
-                socket_timeout=timeout,
-                socket_connect_timeout=timeout,
-                retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), 1),
-            )
-        except ValueError as exc:  # the message may quote the URL, and its password
-            raise ConfigurationError(f"invalid Redis URL ({type(exc).__name__})") from None
+        client = redis_from_url(url, options.get("timeout", _DEFAULT_TIMEOUT))
         limiter = cls(client, **options)  # if this raises, nothing was connected yet
         limiter._owns_redis = True
         return limiter
@@ -125,68 +119,75 @@ class RedisRateLimiter:
         """Whether Redis is down and this process is on its own limiter (fail-open only)."""
         return self._outage.active
 
+    @property
+    def waiting(self) -> int:
+        """Callers of this process queued for a slot."""
+        return len(self._queue)
+
     async def acquire(self) -> None:
-        """Wait for a slot in the shared budget and take it; a cancelled wait takes nothing.
+        """Wait (in arrival order) for a slot in the shared budget and take it.
+
+        A cancelled wait takes nothing, even if the slot was granted meanwhile.
 
         Raises:
             RateLimiterUnavailableError: Redis failed and the limiter fails closed.
         """
         if self._closed:
             raise ClientClosedError("the rate limiter is closed")
-        while True:
-            if not self._outage.use_redis():
-                await self._fallback.acquire()
-                self._grants.add(None)
-                return
-            member = secrets.token_hex(12)
-            wait = await self._ask_redis(member)  # None: Redis failed, fail open (loop)
-            if wait == 0:
-                self._grants.add(member)
-                return
-            if wait is not None and self._tasks:
-                await asyncio.wait(list(self._tasks))  # our releases first, then ask again
-            elif wait is not None:
-                await self._sleep(max(wait, 0) / 1_000_000)
+        member = None if self._outage.active else await self._queue.wait()
+        if member is not None:
+            self._grants.add(Grant(member, fallback=False, expires=self._clock() + self._hold))
+            return
+        await self._fallback.acquire()  # fail-open during an outage
+        grant = Grant(None, fallback=True, expires=self._clock() + self._hold)
+        if not self._outage.active:  # Redis came back while we waited: tell it
+            grant.member = f"{self._process}:f{next(self._calls)}"
+            self._books.add(Op("C", grant.member, number=-1, expires=grant.expires))
+        self._grants.add(grant)
 
     def release(self, *, sent: bool) -> None:
         """End the granted request: ``sent`` holds the slot ``per`` from now, else frees it.
 
-        After :meth:`aclose` of a limiter from :meth:`from_url`, Redis is not told (its
-        client is closed): the slot stays held until ``lease + per`` after its grant.
+        Never blocks: Redis is told in the background, retried until it lands or the
+        slot has expired by itself. After :meth:`aclose` of a limiter from
+        :meth:`from_url`, Redis is not told: the slot ends ``lease + per`` after its grant.
         """
-        grant = self._grants.take()
-        if grant.member is None:
+        grant, now = self._grants.take(), self._clock()
+        if grant.fallback:
             self._fallback.release(sent=sent)
-        else:
-            args = (grant.member, 1 if sent else 0, self._acquire_args[1])
-            self._spawn(self._run(self._release_script, [self.keys.log], args, "release"))
+            if grant.member is None:
+                if sent:
+                    self._grants.fallback_finished(now)
+                return
+        if grant.member is not None and not (self._closed and self._owns_redis):
+            finished = now if sent else None
+            op = Op("S" if sent else "U", grant.member, expires=grant.expires, finished=finished)
+            self._books.add(op)
 
     async def pause(self, seconds: float) -> None:
         """Grant nothing to any process for ``seconds``; never raises for a Redis failure.
 
-        After :meth:`aclose` of a limiter from :meth:`from_url`, only this process pauses
-        (its Redis client is closed).
+        Returns after the first attempt to tell Redis (retried in the background). After
+        :meth:`aclose` of a limiter from :meth:`from_url`, only this process pauses.
         """
         await self._fallback.pause(seconds)
-        # A pause past MAX_SECONDS is "until further notice": clipped, so it stays an int.
-        milliseconds = max(math.ceil(min(seconds, MAX_SECONDS) * 1000), 1)
-        args = (milliseconds,)
-        task = self._spawn(self._run(self._pause_script, [self.keys.paused], args, "pause"))
-        if task is not None:  # a task, so that aclose() waits for it before closing Redis
-            await task
+        if self._closed and self._owns_redis:
+            return
+        attempted = asyncio.Event()
+        expires = self._clock() + min(seconds, MAX_SECONDS)  # past it: "until further notice"
+        if self._books.add(Op("P", "", expires=expires, attempted=attempted)):
+            await attempted.wait()
 
     async def aclose(self) -> None:
-        """Finish pending releases, then close the Redis client if it is ours. Idempotent."""
+        """Fail queued waiters, give pending releases ``timeout`` to land, close our client."""
         if self._closed:
             return
         self._closed = True
-        while self._tasks:  # also those spawned meanwhile (a borrowed client allows them)
-            pending = list(self._tasks)
-            await asyncio.gather(*pending, return_exceptions=True)
-            # Drop them here: a task that finished before gather() has its discard callback
-            # still queued, and gather() of finished tasks returns without yielding to the
-            # loop, so waiting for the callback would spin forever.
-            self._tasks.difference_update(pending)
+        await self._queue.close(lambda: ClientClosedError("the rate limiter is closed"), 1.0)
+        if self._prober is not None:
+            self._prober.cancel()
+            await asyncio.wait([self._prober], timeout=1.0)
+        await self._books.close(self.timeout)
         if self._owns_redis:
             await self._redis.aclose()
 
@@ -201,70 +202,70 @@ class RedisRateLimiter:
     ) -> None:
         await self.aclose()
 
-    async def _ask_redis(self, member: str) -> int | None:
-        """Microseconds to wait (0: granted), or None when Redis failed and we fail open."""
-        keys = [self.keys.log, self.keys.paused, self.keys.void]
+    async def _ask(self, want: int) -> tuple[float, bool]:
+        """One acquire script for the queue's ``want`` callers: when to ask again."""
+        want, call = min(want, self.limit.requests), next(self._calls)
+        tag = f"{self._process}:{call}"
+        keys = [self.keys.log, self.keys.paused, self.keys.void, self.keys.waiting]
+        args: tuple[str | int, ...] = (self._process, call, want, *self._acquire_args)
+        self._asked += 1
         try:
             async with asyncio.timeout(self.timeout):
-                wait = int(await self._acquire_script(keys, (member, *self._acquire_args)))
+                granted, wait, own = await self._acquire_script([*keys, self.keys.wants], args)
         except BaseException as exc:
-            # The script may have run even so: give the slot back, or bar a late grant.
-            void_args = (member, _micros(_VOID_TTL))
-            void_keys = [self.keys.log, self.keys.void]
-            self._spawn(self._run(self._void_script, void_keys, void_args, "void"))
-            if not isinstance(exc, _FAILURES):
-                raise
-            if self.on_redis_error == "fail_closed":
-                raise RateLimiterUnavailableError(
-                    f"the shared rate limiter's Redis is unavailable ({describe(exc)}); "
-                    "no request was sent (on_redis_error='fail_closed')"
-                ) from exc
-            self._outage.failed(exc)
-            return None
-        self._outage.recovered()
-        return wait
+            if pool_busy(exc):  # a borrowed client's pool is full: Redis is not down
+                return self.limit.per / self.limit.requests, False
+            # Its answer is lost but it may run even so: free what it took, or bar it.
+            self._books.add(Op("V", tag, number=want, expires=self._clock() + _VOID_TTL))
+            if not isinstance(exc, Exception):
+                raise  # cancelled: aclose() is stopping the queue
+            self._redis_failed(exc)  # any failure, so that no waiter is left hanging
+            return 0.0, False
+        members = [f"{tag}:{n}" for n in range(1, int(granted) + 1)]
+        if self._closed:  # closed while asking (redis-py may swallow the cancellation)
+            for member in members:
+                self._give_back(member)
+            return 0.0, False
+        self._queue.hand_out(members)
+        return int(wait) / 1_000_000 + (self.limit.per if own else 0.0), bool(own)
 
-    async def _run(
-        self, script: AsyncScript, keys: list[str], args: tuple[Any, ...], what: str
-    ) -> None:
-        """Run a bookkeeping script; a failure only costs a slot until its lease ends."""
-        try:
-            async with asyncio.timeout(self.timeout):
-                await script(keys, args)
-        except _FAILURES as exc:
-            logger.debug("%r: %s failed in Redis (%s)", self, what, describe(exc))
+    def _redis_failed(self, exc: BaseException) -> None:
+        """Fail the queued callers (fail_closed), or send them to the fallback (fail_open)."""
+        if self.on_redis_error == "fail_closed":
+            self._queue.answer_all(lambda: _unavailable(exc))
+            return
+        self._outage.failed(exc)
+        if self._prober is None or self._prober.done():
+            prober = probe_until_back(self._outage, self._probe, sleep=self._sleep)
+            self._prober = asyncio.get_running_loop().create_task(prober)
+        self._queue.answer_all(None)
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
-        """Run ``coroutine`` in the background (release() is synchronous), tracked for aclose.
+    async def _probe(self) -> None:
+        tag, hold = f"{self._process}:c{next(self._calls)}", self._hold
+        async with asyncio.timeout(self.timeout):
+            await carry(self._apply, self._grants, tag=tag, clock=self._clock, hold=hold)
 
-        Once closed, a limiter with its own Redis client drops it rather than reopen that
-        client (the slot stays held until its lease ends), as it does without a loop.
-        """
-        if self._closed and self._owns_redis:
-            coroutine.close()
-            return None
-        try:
-            task = asyncio.get_running_loop().create_task(coroutine)
-        except RuntimeError:  # no loop: the slot stays held until its lease ends
-            coroutine.close()
-            return None
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+    async def _apply(self, arguments: list[Any]) -> None:
+        keys = [self.keys.log, self.keys.paused, self.keys.void]
+        await self._apply_script(keys, (*self._apply_args, *arguments))
+
+    def _give_back(self, member: str) -> None:
+        self._books.add(Op("U", member, expires=self._clock() + self._hold))
+
+    def _landed(self, batch: list[Op], late: float) -> None:
+        """Releases reached Redis: tell the queue when their slots free, or that one did."""
+        for op in batch:
+            if op.kind == "S" and op.finished is not None:
+                # Redis dated it at most `late` after its finish (the trip there and back).
+                self._queue.hint(op.finished + self.limit.per + late)
+            elif op.kind in "UV":
+                self._queue.poke()
 
 
-def _micros(seconds: float) -> int:
-    return max(math.ceil(seconds * 1_000_000), 1)
-
-
-def _check_options(
-    limit: RateLimit, on_redis_error: str, *, timeout: float, lease: float, probe: float
-) -> None:
-    if not isinstance(limit, RateLimit):
-        raise ConfigurationError(f"limit must be a RateLimit, got {limit!r}")
-    if on_redis_error not in ("fail_closed", "fail_open"):
-        raise ConfigurationError(
-            f"on_redis_error must be 'fail_closed' or 'fail_open', got {on_redis_error!r}"
-        )
-    for name, value in (("timeout", timeout), ("lease", lease), ("probe_interval", probe)):
-        check_number(name, value, positive=True, finite=True, error=ConfigurationError)
+def _unavailable(cause: BaseException) -> RateLimiterUnavailableError:
+    error = RateLimiterUnavailableError(
+        f"the shared rate limiter's Redis is unavailable ({describe(cause)}); "
+        "no request was sent (on_redis_error='fail_closed')"
+    )
+    error.__cause__ = cause
+    return error

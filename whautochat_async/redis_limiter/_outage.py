@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Callable
 
-__all__ = ["Outage"]
+__all__ = ["MAX_PROBE_INTERVAL", "Outage", "describe"]
 
 logger = logging.getLogger("whautochat_async")
 
@@ -15,25 +13,19 @@ MAX_PROBE_INTERVAL = 30.0
 
 
 class Outage:
-    """Tracks one Redis outage: warns once, then allows a probe after a doubling back-off."""
+    """One Redis outage: warns once; each failed probe (not each caller) doubles the wait."""
 
-    def __init__(self, *, first_probe: float, clock: Callable[[], float], label: str) -> None:
+    def __init__(self, *, first_probe: float, label: str) -> None:
         self._first_probe = first_probe
-        self._clock = clock
         self._label = label
-        self._interval = first_probe
-        self._next_probe = -math.inf
+        self.interval = first_probe  # how long the prober waits before its next probe
         self.active = False
-
-    def use_redis(self) -> bool:
-        """Whether to try Redis now: always when it is up, at the back-off during an outage."""
-        return not self.active or self._clock() >= self._next_probe
 
     def failed(self, error: BaseException) -> None:
         """Redis failed: start an outage with one WARNING, or back off the next probe."""
         if not self.active:
             self.active = True
-            self._interval = self._first_probe
+            self.interval = self._first_probe
             logger.warning(
                 "%s: Redis is unavailable (%s); falling back to this process's own limiter "
                 "until it recovers",
@@ -41,9 +33,8 @@ class Outage:
                 describe(error),
             )
         else:
-            self._interval = min(self._interval * 2, MAX_PROBE_INTERVAL)
+            self.interval = min(self.interval * 2, MAX_PROBE_INTERVAL)
             logger.debug("%s: Redis still unavailable (%s)", self._label, describe(error))
-        self._next_probe = self._clock() + self._interval
 
     def recovered(self) -> None:
         """Redis answered: end the outage (logged once)."""
