@@ -12,6 +12,8 @@ from sphinx.ext.napoleon.docstring import GoogleDocstring
 from sphinx.util.nodes import make_refnode
 
 import whautochat_async
+import whautochat_async.errors
+from whautochat_async._http.protocol import Response as _Response
 
 project = "whautochat-async"
 author = "whautochat_async developers"
@@ -49,8 +51,10 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(os|aioredis)\..*"),
     (r"py:.*", r"(.*\.)?[A-Z]"),  # type variables
     # Type aliases: Send types the resource's internal constructor; OnRedisError is a
-    # Literal of the two strings its parameter's description lists.
-    (r"py:.*", r"(.*\.)?(Send|OnRedisError)"),
+    # Literal of the two strings its parameter's description lists; ProxyOption is
+    # ``str | URL | None``, described with ``proxy=``. Redactor is a private class in the
+    # resource's internal constructor.
+    (r"py:.*", r"(.*\.)?(Send|OnRedisError|ProxyOption|Redactor)"),
     # Private modules are not in the reference by design; a docstring may still name one.
     (r"py:.*", r"whautochat_async\.(.*\.)?_\w+.*"),
 ]
@@ -91,6 +95,10 @@ def _adopt_private_objects() -> None:
 
 
 _adopt_private_objects()
+# exc.response is an object users read (status, headers, body, url, method), defined in a
+# private module and imported by errors.py only for annotations: document it there.
+whautochat_async.errors.Response = _Response  # type: ignore[attr-defined]
+_Response.__module__ = "whautochat_async.errors"
 # client.webhooks is a Webhooks resource: documented with the client that attaches it.
 whautochat_async.client.Webhooks.__module__ = "whautochat_async.client"  # type: ignore[attr-defined]
 
