@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+from whautochat_async import WhautoChat
+from whautochat_async.cli import webhooks_sync
+from whautochat_async.cli._progress import Progress
 from whautochat_async.testing import FakeWhautoChat
 
 from .test_cli import env, run
@@ -254,3 +257,27 @@ async def test_a_repeated_key_in_the_file_is_refused_before_any_request(
     assert code == 2
     assert "webhook-0001" in err
     assert env.request_count == 0
+
+
+async def test_the_progress_line_hears_the_rate_limit_wait(
+    env: FakeWhautoChat, capsys: Any, spec_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command's client shares the process's limiter for this key and URL with ours; a
+    # pause set just before the writes makes the first write queue, and on_wait must carry
+    # that to the progress line.
+    waits: list[float] = []
+    monkeypatch.setattr(Progress, "waiting", lambda self, seconds: waits.append(seconds))
+    apply_plan = webhooks_sync.apply_plan
+
+    async def pause_then_apply(*args: Any, **options: Any) -> Any:
+        assert limiter is not None
+        await limiter.pause(0.05)
+        return await apply_plan(*args, **options)
+
+    monkeypatch.setattr(webhooks_sync, "apply_plan", pause_then_apply)
+    async with WhautoChat() as client:
+        limiter = client.rate_limiter
+        code, _, _ = await run(capsys, "webhooks", "sync", str(spec_file))
+    assert code == 0
+    assert len(waits) >= 1
+    assert 0 < waits[0] <= 0.05
