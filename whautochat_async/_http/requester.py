@@ -15,7 +15,6 @@ import time
 from collections.abc import Awaitable, Callable
 
 from .._config import Timeout
-from .._limiter_wait import on_limiter_wait
 from ..errors import (
     APIConnectionError,
     APITimeoutError,
@@ -27,6 +26,7 @@ from ..errors import (
     WhautoChatError,
 )
 from ..ratelimit import RateLimiter
+from ..ratelimit._wait import on_limiter_wait
 from .call import Call, fail, may_have_acted, unknown_outcome
 from .protocol import Request, Response
 from .ratelimit_headers import limiter_pause

@@ -18,10 +18,10 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from .._config import environment, resolve_api_key, resolve_base_url
-from .._limiter_registry import shared_limiter
 from .._validation import MAX_SECONDS, check_number
 from ..errors import ClientClosedError, ConfigurationError, RateLimiterUnavailableError
 from ..ratelimit import RateLimit
+from ..ratelimit._registry import shared_limiter
 from . import _scripts
 from ._grants import Grants
 from ._outage import Outage, describe

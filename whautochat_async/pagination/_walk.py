@@ -43,8 +43,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from .errors import PaginationError
-from .models import Page, Webhook
+from ..errors import PaginationError
+from ..models import Page, Webhook
 
 __all__ = ["REMEMBERED_IDS", "Walk"]
 
