@@ -25,6 +25,8 @@ PURE = [
     "whautochat_async.ratelimit._protocol",
     "whautochat_async.ratelimit._wait",
     "whautochat_async.converters",
+    "whautochat_async.converters._models",
+    "whautochat_async.converters._scalars",
     "whautochat_async.models",
     "whautochat_async.errors",
 ]
