@@ -13,36 +13,26 @@ from ..errors import APIConnectionError, APITimeoutError
 from .protocol import Request
 from .session import Progress
 
-__all__ = ["connection_error", "timeout_error"]
+__all__ = ["attempt_error"]
 
 
-def timeout_error(
+def attempt_error(
     request: Request,
     url: URL,
-    seconds: float | None,
     exc: BaseException,
     progress: Progress | None,
     hops: list[URL],
-) -> APITimeoutError:
-    """The attempt's timer fired (``hops``: the redirects answered before it)."""
-    return APITimeoutError(
-        f"{request.label} timed out after {seconds}s",
-        method=request.method,
-        url=str(url),
-        request_sent=_sent(exc, progress, answered=bool(hops)),
-    )
-
-
-def connection_error(
-    request: Request, url: URL, exc: BaseException, progress: Progress | None, hops: list[URL]
+    seconds: float | None,
 ) -> APIConnectionError:
-    """aiohttp (or the OS) failed the attempt."""
-    return APIConnectionError(
-        f"{request.label} failed: {_reason(exc)}",
-        method=request.method,
-        url=str(url),
-        request_sent=_sent(exc, progress, answered=bool(hops)),
-    )
+    """The error of an attempt its timer (of ``seconds``), aiohttp or the OS cut short.
+
+    ``hops``: the redirects answered before it failed.
+    """
+    kind, message = APIConnectionError, f"{request.label} failed: {_reason(exc)}"
+    if isinstance(exc, TimeoutError):  # aiohttp's own timeouts are TimeoutErrors too
+        kind, message = APITimeoutError, f"{request.label} timed out after {seconds}s"
+    sent = _sent(exc, progress, answered=bool(hops))
+    return kind(message, method=request.method, url=str(url), request_sent=sent)
 
 
 def _sent(exc: BaseException, progress: Progress | None, *, answered: bool) -> bool:

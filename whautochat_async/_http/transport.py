@@ -21,7 +21,7 @@ from ..errors import (
     TooManyRedirectsError,
 )
 from .body import DEFAULT_MAX_RESPONSE_SIZE, read_body
-from .failures import connection_error, timeout_error
+from .failures import attempt_error
 from .protocol import Request, Response, default_headers
 from .proxy import Proxies, Proxy
 from .session import OwnedSessions, Progress
@@ -115,10 +115,8 @@ class Transport:
         try:
             async with asyncio.timeout(attempt_timeout):
                 return await self._follow(session, request, url, connect, progress, hops)
-        except TimeoutError as exc:
-            raise timeout_error(request, url, attempt_timeout, exc, progress, hops) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise connection_error(request, url, exc, progress, hops) from exc
+        except (aiohttp.ClientError, OSError) as exc:  # OSError: TimeoutError too
+            raise attempt_error(request, url, exc, progress, hops, attempt_timeout) from exc
 
     async def _follow(
         self,
