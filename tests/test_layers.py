@@ -32,6 +32,8 @@ PURE = [
 ]
 EDGE = {"aiohttp", "asyncio", "socket", "redis"}
 UPPER = {
+    "whautochat_async._http.failures",
+    "whautochat_async._http.gate",
     "whautochat_async._http.transport",
     "whautochat_async._http.requester",
     "whautochat_async.client",
