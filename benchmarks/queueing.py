@@ -18,7 +18,7 @@ import time
 import tracemalloc
 
 from whautochat_async import RateLimit, SlidingWindowRateLimiter, WhautoChat
-from whautochat_async._limiter_registry import (
+from whautochat_async.ratelimit._registry import (
     SWEEP_INTERVAL,
     forget_idle,
     registry_size,

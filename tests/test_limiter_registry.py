@@ -10,8 +10,8 @@ import weakref
 import pytest
 
 from whautochat_async import ConfigurationError, RateLimit, SlidingWindowRateLimiter, WhautoChat
-from whautochat_async import _limiter_registry as registry
-from whautochat_async._limiter_registry import forget_idle, resolve_rate_limiter, shared_limiter
+from whautochat_async.ratelimit import _registry as registry
+from whautochat_async.ratelimit._registry import forget_idle, resolve_rate_limiter, shared_limiter
 
 from .virtual_time import VirtualTime
 

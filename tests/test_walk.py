@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from whautochat_async import Page, PaginationError, Webhook
-from whautochat_async._walk import Walk
+from whautochat_async.pagination._walk import Walk
 
 
 def hook(webhook_id: str) -> Webhook:

@@ -18,11 +18,11 @@ from ._http.redaction import Redactor
 from ._http.requester import Requester
 from ._http.retry import RetryPolicy
 from ._http.transport import Transport
-from ._limiter_registry import resolve_rate_limiter
 from ._validation import check_int
 from .converters import shared_converter
 from .errors import ClientClosedError, ConfigurationError
 from .ratelimit import RateLimit, RateLimiter
+from .ratelimit._registry import resolve_rate_limiter
 from .resources import Webhooks
 
 __all__ = ["WhautoChat"]

@@ -20,7 +20,12 @@ async def read_body(raw: aiohttp.ClientResponse, request: Request, limit: int) -
     aiohttp decompresses in bounded steps, so a gzip bomb is stopped here too.
     """
     ok = 200 <= raw.status < 300
-    if ok and raw.content_length is not None and raw.content_length > limit:
+    length = raw.content_length
+    if length is not None and length <= limit and "Content-Encoding" not in raw.headers:
+        # A plain body of a length within the limit: read at once (profiled: a listing's
+        # pages took a few per cent longer in chunks). aiohttp reads no more than the length.
+        return await raw.read()
+    if ok and length is not None and length > limit:
         raise _too_large(raw, request, limit)
     body, size = bytearray(), 0
     async for chunk in raw.content.iter_chunked(_READ_CHUNK):

@@ -6,8 +6,8 @@ from typing import NoReturn
 
 import attrs
 
-from .._limiter_wait import LimiterWait
 from ..errors import APIConnectionError, NotFoundError, UnknownOutcomeError
+from ..ratelimit._wait import LimiterWait
 from . import protocol
 from .protocol import Request, Response
 from .retry import Decision, Outcome

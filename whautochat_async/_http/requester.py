@@ -15,7 +15,6 @@ import time
 from collections.abc import Awaitable, Callable
 
 from .._config import Timeout
-from .._limiter_wait import on_limiter_wait
 from ..errors import (
     APIConnectionError,
     APITimeoutError,
@@ -24,12 +23,11 @@ from ..errors import (
     EventLoopError,
     QueueTimeoutError,
     ResponseTooLargeError,
-    WhautoChatError,
 )
 from ..ratelimit import RateLimiter
 from .call import Call, fail, may_have_acted, unknown_outcome
+from .gate import LimiterGate
 from .protocol import Request, Response
-from .ratelimit_headers import limiter_pause
 from .retry import Outcome, RetryPolicy, decide
 from .transport import Transport
 
@@ -57,6 +55,15 @@ class Requester:
         self.limiter = limiter
         self._clock, self._wall_clock = clock, wall_clock
         self._sleep, self._random = sleep, random
+        self._gate = None
+        if limiter is not None:
+            self._gate = LimiterGate(
+                limiter,
+                include_queue=timeout.include_queue,
+                max_wait=self.retry.max_wait,
+                clock=clock,
+                wall_clock=wall_clock,
+            )
 
     def with_options(
         self, *, timeout: Timeout | None = None, retry: RetryPolicy | None = None
@@ -92,7 +99,8 @@ class Requester:
             if call.in_flight and not request.idempotent:
                 raise unknown_outcome(call, error, "the deadline ran out") from error
             raise error from exc
-        await self._observe_success(call, response)
+        if self._gate is not None:
+            await self._gate.observe_success(call, response)
         return response
 
     async def _attempts(self, call: Call, scope: asyncio.Timeout) -> Response:
@@ -127,8 +135,8 @@ class Requester:
 
     async def _attempt(self, call: Call, scope: asyncio.Timeout) -> Outcome:
         """One attempt: the Response, or the network failure as a value."""
-        if self.limiter is not None:
-            await self._acquire(call, scope)
+        if self._gate is not None:
+            await self._gate.acquire(call, scope)
         sent, clipped = True, False
         try:
             attempt_timeout, clipped = self._attempt_timeout(call)
@@ -151,25 +159,13 @@ class Requester:
             # A 2xx came back: a create probably happened, but its answer is unreadable.
             raise unknown_outcome(call, exc, "its answer was over max_response_size") from exc
         finally:
-            if self.limiter is not None:
-                self.limiter.release(sent=sent)
+            if self._gate is not None:
+                self._gate.release(sent=sent)
         call.in_flight = False
-        if not 200 <= response.status < 300:  # a 2xx is observed by send(), after the scope
-            await self._observe_quota(call, response)
+        # A 2xx's quota is observed by send(), after the scope.
+        if self._gate is not None and not 200 <= response.status < 300:
+            await self._gate.observe_failure(call, response)
         return response
-
-    async def _acquire(self, call: Call, scope: asyncio.Timeout) -> None:
-        """Queue for a limiter slot; the deadline stands still meanwhile unless it includes it."""
-        assert self.limiter is not None  # only called with a limiter
-        call.phase, call.queued_since = "waiting for the rate limiter", self._clock()
-        stopped_with = None if self.timeout.include_queue else _stop(scope)
-        with on_limiter_wait(call.note_queue):
-            await self.limiter.acquire()
-        waited, call.queued_since = self._clock() - call.queued_since, None
-        if stopped_with is not None:
-            scope.reschedule(asyncio.get_running_loop().time() + stopped_with)
-            if call.deadline_at is not None:
-                call.deadline_at += waited
 
     def _attempt_timeout(self, call: Call) -> tuple[float | None, bool]:
         """This attempt's timeout and whether the deadline (not ``attempt``) set it."""
@@ -182,41 +178,6 @@ class Requester:
         if per_attempt is not None and per_attempt <= remaining:
             return per_attempt, False
         return remaining, True
-
-    async def _observe_success(self, call: Call, response: Response) -> None:
-        """Pass a 2xx's quota headers to the limiter without ever failing the call.
-
-        The request has succeeded (a create has happened): a limiter that is slow or
-        failing, or a deadline running out now, must not turn that into an error the
-        caller would answer by sending it again. The pause gets what is left of the
-        deadline; what does not fit is logged and skipped.
-        """
-        wait = self._quota_pause(response)
-        if wait is None:
-            return  # the usual answer: no pause, so no timer and no await
-        remaining = None if call.deadline_at is None else call.deadline_at - self._clock()
-        try:
-            async with asyncio.timeout(None if remaining is None else max(remaining, 0.0)):
-                await self._pause_limiter(call, wait)
-        except (TimeoutError, WhautoChatError) as exc:
-            logger.debug("%s: succeeded; limiter pause skipped (%s)", call.label, exc)
-
-    async def _observe_quota(self, call: Call, response: Response) -> None:
-        """Hold every caller of the limiter when the server says the quota is spent."""
-        wait = self._quota_pause(response)
-        if wait is not None:
-            await self._pause_limiter(call, wait)
-
-    def _quota_pause(self, response: Response) -> float | None:
-        if self.limiter is None:
-            return None
-        now_wall, max_wait = self._wall_clock(), self.retry.max_wait
-        return limiter_pause(response.status, response.headers, now_wall, max_wait=max_wait)
-
-    async def _pause_limiter(self, call: Call, wait: float) -> None:
-        assert self.limiter is not None  # _quota_pause gives no wait without a limiter
-        logger.debug("%s: quota spent, pausing the rate limiter %.3fs", call.label, wait)
-        await self.limiter.pause(wait)
 
     def _deadline_error(
         self, call: Call, *, sent: bool, cause: BaseException | None = None
@@ -252,15 +213,6 @@ class Requester:
         result = outcome.status if isinstance(outcome, Response) else type(outcome).__name__
         limit = self.retry.max_retries + 1
         logger.debug("%s attempt %d/%d -> %s; %s", call.label, call.attempt, limit, result, what)
-
-
-def _stop(scope: asyncio.Timeout) -> float | None:
-    """Stop ``scope`` and return the seconds it had left (None: it had no deadline)."""
-    when = scope.when()
-    if when is None:
-        return None
-    scope.reschedule(None)
-    return when - asyncio.get_running_loop().time()
 
 
 def _smaller(a: float | None, b: float | None) -> float | None:

@@ -3,21 +3,6 @@
 No I/O and no clock reads, so each rule is tested with plain values. Not tenacity or
 backoff: the rules that matter are ours (never repeat a create that may have happened,
 obey the server's wait, stop at the deadline) and fit in a few small functions.
-
-============================================  ================  ====================
-failed attempt                                GET, PUT, DELETE  POST (create)
-============================================  ================  ====================
-429                                           retry             retry (did not act)
-500, 502, 503, 504                            retry             UnknownOutcomeError
-any other 5xx                                 raise             UnknownOutcomeError
-3xx not followed (no usable Location)         raise             UnknownOutcomeError
-                                                                (307, 308: raise)
-any other status (4xx)                        raise             raise
-connection could not be opened (not sent)     retry             retry
-timeout or disconnect after sending           retry             UnknownOutcomeError
-a redirect loop                               raise             UnknownOutcomeError
-the call's deadline ran out                   raise             UnknownOutcomeError
-============================================  ================  ====================
 """
 
 from __future__ import annotations

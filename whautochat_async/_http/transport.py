@@ -16,13 +16,12 @@ from yarl import URL
 
 from .._validation import url_problem
 from ..errors import (
-    APIConnectionError,
-    APITimeoutError,
     ClientClosedError,
     SessionClosedError,
     TooManyRedirectsError,
 )
 from .body import DEFAULT_MAX_RESPONSE_SIZE, read_body
+from .failures import attempt_error
 from .protocol import Request, Response, default_headers
 from .proxy import Proxies, Proxy
 from .session import OwnedSessions, Progress
@@ -116,15 +115,8 @@ class Transport:
         try:
             async with asyncio.timeout(attempt_timeout):
                 return await self._follow(session, request, url, connect, progress, hops)
-        except TimeoutError as exc:
-            raise APITimeoutError(
-                f"{request.label} timed out after {attempt_timeout}s",
-                method=request.method,
-                url=str(url),
-                request_sent=_sent(exc, progress, answered=bool(hops)),
-            ) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise _connection_error(request, url, exc, progress, answered=bool(hops)) from exc
+        except (aiohttp.ClientError, OSError) as exc:  # OSError: TimeoutError too
+            raise attempt_error(request, url, exc, progress, hops, attempt_timeout) from exc
 
     async def _follow(
         self,
@@ -135,8 +127,7 @@ class Transport:
         progress: Progress | None,
         hops: list[URL],
     ) -> Response:
-        method, body = request.method, request.content
-        params = request.params
+        method, body, params = request.method, request.content, request.params
         headers = self._api_headers  # the first hop goes to the base URL, our API origin
         for _ in range(MAX_REDIRECTS + 1):
             proxy = self._proxies.for_url(url)
@@ -145,9 +136,7 @@ class Transport:
                 url,
                 params=params,
                 data=body,
-                headers=_with_proxy_auth(
-                    headers if body is None else {**headers, **_JSON_CONTENT}, proxy, url
-                ),
+                headers=_hop_headers(headers, body, proxy, url),
                 allow_redirects=False,
                 raise_for_status=False,
                 timeout=self._client_timeout(connect),
@@ -160,11 +149,9 @@ class Transport:
                     content = await read_body(raw, request, self._max_size)
                     return _response_of(raw, method, content)
             hops.append(url)
-            url = target
+            url, params = target, None  # the Location carries its own query
             headers = self._api_headers if url.origin() == self._origin else _PLAIN_HEADERS
-            params = None  # the Location carries its own query
-            if raw.status == 303 or (raw.status in (301, 302) and method == "POST"):
-                method, body = "GET", None
+            method, body = _redirected(raw.status, method, body)
         raise TooManyRedirectsError(
             f"{request.label}: more than {MAX_REDIRECTS} redirects",
             method=request.method,
@@ -217,53 +204,19 @@ def _response_of(raw: aiohttp.ClientResponse, method: str, body: bytes) -> Respo
     return Response(method=method, url=str(raw.url), status=raw.status, headers=headers, body=body)
 
 
-def _with_proxy_auth(
-    headers: Mapping[str, str], proxy: Proxy | None, url: URL
+def _redirected(status: int, method: str, body: bytes | None) -> tuple[str, bytes | None]:
+    """The method and body a redirect asks for: a GET after a 303, or a 301/302 to a POST."""
+    if status == 303 or (status in (301, 302) and method == "POST"):
+        return "GET", None
+    return method, body
+
+
+def _hop_headers(
+    headers: Mapping[str, str], body: bytes | None, proxy: Proxy | None, url: URL
 ) -> Mapping[str, str]:
+    if body is not None:
+        headers = {**headers, **_JSON_CONTENT}
     # aiohttp sends proxy_headers on a CONNECT (https) only; plain http asks the proxy itself.
     if proxy is None or proxy.authorization is None or url.scheme != "http":
         return headers
     return {**headers, "Proxy-Authorization": proxy.authorization}
-
-
-def _sent(exc: BaseException, progress: Progress | None, *, answered: bool) -> bool:
-    """Whether bytes of the request may have left: False only where that is proven."""
-    if answered:  # a redirect was answered: the request reached a server
-        return True
-    if isinstance(exc, _NOT_SENT):
-        return False
-    # Our session for writes that must not repeat says when a connection is ready, before
-    # anything is written: the attempt's timer (a plain TimeoutError) firing before then
-    # stopped a request that never left. Elsewhere (an idempotent request is retried
-    # either way; a borrowed session says nothing) a timer counts as sent.
-    return not (progress is not None and not progress.connected and type(exc) is TimeoutError)
-
-
-#: Raised by aiohttp before any byte of the request is written (a proxy's refused CONNECT too).
-_NOT_SENT = (
-    aiohttp.ClientConnectorError,
-    aiohttp.ConnectionTimeoutError,
-    aiohttp.ClientHttpProxyError,
-)
-
-
-def _connection_error(
-    request: Request, url: URL, exc: BaseException, progress: Progress | None, *, answered: bool
-) -> APIConnectionError:
-    return APIConnectionError(
-        f"{request.label} failed: {_reason(exc)}",
-        method=request.method,
-        url=str(url),
-        request_sent=_sent(exc, progress, answered=answered),
-    )
-
-
-def _reason(exc: BaseException) -> str:
-    """One line for a network failure; aiohttp's parser errors take several."""
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return "the answer's body was cut short or malformed"
-    if type(exc) is aiohttp.ClientResponseError:  # raised for an answer that is not HTTP
-        # Its status (400) is aiohttp's, not the server's.
-        lines = str(exc.message).strip().splitlines() or [""]
-        return f"the answer is not valid HTTP ({lines[0].rstrip(':') or 'unreadable'})"
-    return " ".join(str(exc).split()) or type(exc).__name__

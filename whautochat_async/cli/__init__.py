@@ -1,13 +1,8 @@
 """The ``whautochat`` command line (also ``python -m whautochat_async``).
 
-The key comes from ``WHAUTOCHAT_API_KEY`` and the base URL from ``--base-url`` or
-``WHAUTOCHAT_BASE_URL``, as for the client. Exit codes: 0 ok, 1 the API (or one sync
-item) failed, 2 usage error, 130 interrupted, 141 stdout closed early (``| head``).
-Errors are one line on stderr, then a ``hint:`` line where one helps; ``--debug`` adds
-the traceback and the client's debug log.
-
 Written with argparse: the commands are few and flat, and the CLI then needs nothing
 beyond the library's own dependencies, so ``whautochat demo`` works on a plain install.
+Errors are one line on stderr (then a ``hint:``); exit codes are in the user docs.
 """
 
 from __future__ import annotations

@@ -13,10 +13,10 @@ from typing import Any, Literal, Self
 import redis.asyncio as aioredis
 
 from .._config import environment, resolve_api_key, resolve_base_url
-from .._limiter_registry import shared_limiter
 from .._validation import MAX_SECONDS
 from ..errors import ClientClosedError, RateLimiterUnavailableError
 from ..ratelimit import RateLimit
+from ..ratelimit._registry import shared_limiter
 from . import _scripts
 from ._books import Books, Op
 from ._carry import carry, probe_until_back

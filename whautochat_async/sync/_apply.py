@@ -16,10 +16,10 @@ from typing import Any, Protocol, TypedDict, Unpack
 
 import attrs
 
-from .._limiter_wait import on_limiter_wait
 from .._validation import check_positive_int
 from ..errors import InvalidInputError
 from ..models import DeleteResult, Event, Webhook, WebhookChanges, WebhookSpec
+from ..ratelimit._wait import on_limiter_wait
 from ._checks import SyncKey, check_specs, key_function
 from ._plan import SyncAction, SyncOutcome, plan_checked
 

@@ -1,16 +1,11 @@
 """FakeWhautoChat: a wire-level fake of the Webhooks API on a real loopback socket.
 
-Each request goes through one middleware, in this order: record, ``before_request``
-hooks, latency (``latency`` plus a latency fault), literal dot-segment check (400),
-API key (401), rate limit (429), then one queued fault or the real endpoint. Every
-response carries ``x-request-id: req_<n>``; with a rate limit, ``X-RateLimit-*`` too.
+Its state and lifecycle; what each request goes through is in ``_pipeline``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
-import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
@@ -18,20 +13,11 @@ from types import TracebackType
 from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
-from ._faults import ACTING_KINDS, FaultKind, FaultPlan
+from ._faults import FaultPlan
+from ._pipeline import Pipeline
 from ._ratelimit import SlidingWindowLimiter
-from ._records import RecordedRequest, record_request
-from ._responses import (
-    drop_connection,
-    error_response,
-    fault_status_response,
-    html_error_response,
-    malformed_json_response,
-    truncated_response,
-)
-from ._routes import STATE_KEY, build_routes, call_endpoint
+from ._records import RecordedRequest
 from ._store import WebhookStore
 
 __all__ = ["BeforeRequestHook", "FakeWhautoChat"]
@@ -65,13 +51,11 @@ class FakeWhautoChat:
         if max_page_size < 1 or default_page_size < 1:
             raise ValueError("page sizes must be >= 1")
         self.api_key = api_key
-        self.max_page_size = max_page_size
-        self.default_page_size = default_page_size
+        self.max_page_size, self.default_page_size = max_page_size, default_page_size
         self.ignore_page = ignore_page
         #: Event names accepted beside the documented 13 (a server newer than the client).
         self.extra_events = frozenset(extra_events)
-        self.latency = latency
-        self.host, self.port = host, port
+        self.host, self.port, self.latency = host, port, latency
         self.rate_limit_headers = rate_limit_headers
         self.limiter = (
             None if rate_limit is None else SlidingWindowLimiter(*rate_limit, monotonic=monotonic)
@@ -81,13 +65,10 @@ class FakeWhautoChat:
         self.before_request: list[BeforeRequestHook] = []
         self.faults = FaultPlan()
         self.rejected_count = 0
-        self._request_number = 0
-        self._inflight: set[asyncio.Task[Any]] = set()
+        self._pipeline = Pipeline(self)
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
-        self.app = web.Application(middlewares=[self._middleware])
-        self.app[STATE_KEY] = self
-        self.app.add_routes(build_routes())
+        self.app = self._pipeline.application()
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -124,7 +105,7 @@ class FakeWhautoChat:
         if runner is not None:
             await runner.cleanup()
         # Handlers whose client already left are not tracked by aiohttp: end them here.
-        leftovers = [task for task in self._inflight if not task.done()]
+        leftovers = [task for task in self._pipeline.in_flight if not task.done()]
         for task in leftovers:
             task.cancel()
         await asyncio.gather(*leftovers, return_exceptions=True)
@@ -154,7 +135,7 @@ class FakeWhautoChat:
     @property
     def in_flight(self) -> int:
         """Requests received and not answered yet (a delayed write lands when it drops)."""
-        return sum(not task.done() for task in self._inflight)
+        return sum(not task.done() for task in self._pipeline.in_flight)
 
     @property
     def request_count(self) -> int:
@@ -171,89 +152,3 @@ class FakeWhautoChat:
         """Store ``n`` webhooks directly (``webhook-0001``, ...); return copies."""
         fields = {**(extra or {}), **overrides}
         return [self.store.add_direct(fields) for _ in range(n)]
-
-    # -- request pipeline ------------------------------------------------------
-
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler: Handler) -> Any:
-        task = asyncio.current_task()
-        if task is not None:
-            self._inflight.add(task)
-        self._request_number += 1
-        request_id = f"req_{self._request_number}"
-        body = await request.read()
-        status: int | None = None  # stays None if cancelled: nothing was sent
-        try:
-            response, status = await self._process(request, handler, request_id)
-            if not response.prepared:
-                response.headers.update(self._common_headers(request_id))
-            return response
-        except Exception:
-            status = 500  # aiohttp answers 500 to an exception in a hook or handler
-            raise
-        finally:
-            if task is not None:
-                self._inflight.discard(task)
-            self.requests.append(record_request(request, body, status, request_id))
-
-    async def _process(
-        self, request: web.Request, handler: Handler, request_id: str
-    ) -> tuple[web.StreamResponse, int | None]:
-        for hook in list(self.before_request):
-            result = hook(request)
-            if inspect.isawaitable(result):
-                await result
-        delay = self.latency + self.faults.take_latency(request.method, request.path)
-        if delay > 0:
-            await asyncio.sleep(delay)
-        refusal = self._refusal(request)
-        if refusal is not None:
-            return refusal, refusal.status
-        return await self._respond(request, handler, request_id)
-
-    def _refusal(self, request: web.Request) -> web.Response | None:
-        raw_segments = request.raw_path.partition("?")[0].split("/")
-        if "." in raw_segments or ".." in raw_segments:
-            message = "Literal dot segments are not allowed (a proxy would normalize them)"
-            return error_response(400, "invalid_path", message)
-        key = request.headers.get("x-api-key", "")
-        if not hmac.compare_digest(key.encode(), self.api_key.encode()):
-            return error_response(401, "unauthorized", "Missing or invalid API key")
-        if self.limiter is None:
-            return None
-        wait = self.limiter.try_acquire()
-        if wait is None:
-            return None
-        self.rejected_count += 1
-        headers = self.limiter.headers(wait) if self.rate_limit_headers else {}
-        return error_response(429, "rate_limited", "Too many requests", headers=headers)
-
-    async def _respond(
-        self, request: web.Request, handler: Handler, request_id: str
-    ) -> tuple[web.StreamResponse, int | None]:
-        fault = self.faults.take(request.method, request.path)
-        kind = None if fault is None else fault.kind
-        if fault is None or kind in ACTING_KINDS:
-            response = await call_endpoint(handler, request)
-            if kind is FaultKind.DROP_AFTER:
-                return drop_connection(request), None
-            if kind is FaultKind.TRUNCATED_BODY:
-                headers = self._common_headers(request_id)
-                truncated = await truncated_response(request, response, headers)
-                return truncated, truncated.status
-            return response, response.status
-        if kind is FaultKind.DROP_BEFORE:
-            return drop_connection(request), None
-        if kind is FaultKind.HTML_ERROR:
-            answer = html_error_response(fault.status or 502)
-        elif kind is FaultKind.MALFORMED_JSON:
-            answer = malformed_json_response()
-        else:
-            answer = fault_status_response(fault)
-        return answer, answer.status
-
-    def _common_headers(self, request_id: str) -> dict[str, str]:
-        headers = {"x-request-id": request_id}
-        if self.limiter is not None and self.rate_limit_headers:
-            headers |= self.limiter.headers(None)
-        return headers

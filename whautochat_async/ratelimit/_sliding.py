@@ -1,24 +1,8 @@
-"""Client-side rate limiting: the :class:`RateLimiter` protocol, an in-process limiter and
-the registry that gives every client of one key and base URL the same limiter.
+"""The in-process limiter: a sliding log of request slots, fair to its waiters.
 
-The protocol is three calls, so a limiter shared across processes (one backed by Redis,
-say) can be plugged in with ``WhautoChat(rate_limit=my_limiter)``:
-
-* ``await acquire()`` before each HTTP attempt: wait until one more request may be sent,
-  and count it. A wait that is cancelled must count nothing.
-* ``release(sent=...)`` exactly once after each acquire(), also when the call is
-  cancelled: ``sent=False`` means the request provably never left (the slot may be given
-  back), ``sent=True`` that the server may have counted it. It is synchronous because it
-  runs while a cancellation unwinds; a limiter that counts at acquire() can ignore it.
-* ``await pause(seconds)`` when the server says the quota is spent until a reset: grant
-  nothing to anyone until then.
-
-A limiter may also call :func:`notify_wait` just before a caller queues, so progress
-lines and queued-deadline errors can say how long and behind how many calls.
-
-Why not aiolimiter: it is a leaky bucket, which admits a burst of N and then drips more,
-so up to ~2N requests can land in one window; against a server counting N per window
-that is a 429. It also ties its waiters to one event loop and cannot pause for a reset.
+Not aiolimiter: a leaky bucket admits a burst of N and then drips more, so up to ~2N
+requests can land in one window (a 429 from a server counting N); it also ties its
+waiters to one event loop and cannot pause for a reset.
 """
 
 from __future__ import annotations
@@ -29,43 +13,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Protocol, runtime_checkable
 
-import attrs
+from ._protocol import RateLimit
+from ._wait import LimiterWait, notify_wait
 
-from ._limiter_wait import LimiterWait, notify_wait, on_limiter_wait
-from ._validation import int_option, number_option
-
-__all__ = [
-    "LimiterWait",
-    "RateLimit",
-    "RateLimiter",
-    "SlidingWindowRateLimiter",
-    "notify_wait",
-    "on_limiter_wait",
-]
-
-
-@runtime_checkable
-class RateLimiter(Protocol):
-    """What the client needs from a rate limiter (see the module docstring)."""
-
-    async def acquire(self) -> None:
-        """Wait until one more request may be sent, then count it; cancelled: count nothing."""
-
-    def release(self, *, sent: bool) -> None:
-        """The request granted by acquire() is over; ``sent=False``: it never left."""
-
-    async def pause(self, seconds: float) -> None:
-        """Grant nothing for ``seconds``: the server said the quota is spent until then."""
-
-
-@attrs.frozen
-class RateLimit:
-    """At most ``requests`` in any ``per`` seconds, shared process-wide per key and URL."""
-
-    requests: int = attrs.field(default=100, validator=int_option(1))
-    per: float = attrs.field(default=60.0, validator=number_option(positive=True, finite=True))
+__all__ = ["SlidingWindowRateLimiter"]
 
 
 class _Waiter:

@@ -14,8 +14,9 @@ import threading
 import time
 import weakref
 
-from .errors import ConfigurationError
-from .ratelimit import RateLimit, RateLimiter, SlidingWindowRateLimiter
+from ..errors import ConfigurationError
+from ._protocol import RateLimit, RateLimiter
+from ._sliding import SlidingWindowRateLimiter
 
 __all__ = ["resolve_rate_limiter", "shared_limiter"]
 

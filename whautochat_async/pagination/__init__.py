@@ -2,7 +2,7 @@
 
 :class:`AsyncPaginator` is both awaitable (one :class:`~whautochat_async.models.Page`)
 and async-iterable (every webhook from that page on). When to stop and what is new is
-decided by :class:`~whautochat_async._walk.Walk`, without I/O; this module only runs
+decided by :class:`~whautochat_async.pagination._walk.Walk`, without I/O; this module only runs
 the fetches, in tasks when pages are prefetched.
 """
 
@@ -16,9 +16,9 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from types import TracebackType
 from typing import Any, Self
 
+from ..errors import WhautoChatError
+from ..models import Page, Webhook
 from ._walk import Walk
-from .errors import WhautoChatError
-from .models import Page, Webhook
 
 __all__ = ["DEFAULT_PAGE_SIZE", "AsyncPaginator", "FetchPage"]
 
@@ -45,7 +45,7 @@ class AsyncPaginator:
     rather than looping. Webhooks created or deleted during the walk never make it yield
     an id twice (unless over 10,000 are created on pages it has read, while it walks);
     one deleted from a page already read can make it miss another, as with any offset
-    pagination. :mod:`whautochat_async._walk` has the stop rule and the details.
+    pagination. :mod:`whautochat_async.pagination._walk` has the stop rule and the details.
 
     ``prefetch=N`` keeps up to N further pages in flight while the caller handles the
     current one; pages are still yielded in order, and at most N requests are wasted past

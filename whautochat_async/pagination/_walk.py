@@ -1,41 +1,9 @@
-"""The state of one pagination walk: which page to ask for, when to stop, what is new.
+"""One pagination walk's state, without I/O: which page to ask for, when to stop, what is new.
 
-Pure: no I/O and no asyncio. :class:`~whautochat_async.pagination.AsyncPaginator`
-drives it, and its tests feed it pages by hand.
-
-The list endpoint answers with a bare array (no total, no next link) and may silently
-cap ``limit``, so the end of the list is inferred from page lengths alone:
-
-* an empty page ends the walk;
-* a page of at least the requested ``limit`` proves the server's page size;
-* a shorter page while the size is unknown may be a cap, not the end: the next page is
-  asked for (alone, nothing is prefetched past it). If that page is not empty, the short
-  page was full and its length is the server's page size;
-* once the size is known, a page shorter than it is the last one.
-
-So a walk costs at most one request beyond its last non-empty page. A cap keeps page
-numbers meaningful (page p holds items ``[(p-1)*size, p*size)``), which is why pages
-can be asked for ahead of time (``prefetch``).
-
-Duplicates: a webhook created on a page the walk has already read pushes every later
-webhook one place on, so a webhook already yielded can come back on the next page; the
-walk drops every id it remembers. It remembers every id of a walk of up to
-:data:`REMEMBERED_IDS` (10,000) webhooks, so such walks never yield an id twice. Past
-that it forgets its oldest pages (never the last two), which keeps memory flat on walks
-of any length: under 2 MB of ids (115 bytes each, plus set slack). A forgotten id can
-only come back if more than ``REMEMBERED_IDS - page_size`` webhooks were created before
-it in the list between the walk reading it and reaching it again: repeats depend on how
-fast webhooks are created during the walk, never on how long the walk is. (An exact set
-of every id would cost 115 bytes per webhook walked: ~11.5 MB for 100,000.)
-
-Offset pages have a blind spot no client can close: a webhook deleted from a page already
-read pulls every later webhook one place back, so one of them can be missed. Webhooks
-created after the walk's position are seen; created before it, they are not.
-
-A non-empty page made only of ids already yielded means the server (or a proxy) ignores
-``page``, or that at least a page's worth of webhooks was created before the walk's
-position between two requests. One page cannot tell these apart and going on could loop
-forever in the first case, so the first such page raises :class:`PaginationError`.
+The list endpoint answers with a bare array (no total, no next link) and may silently cap
+``limit``, so the end is inferred from page lengths, repeats (webhooks created during the
+walk push others onto the next page) are dropped by id, and a page of nothing but repeats
+raises :class:`PaginationError` rather than looping.
 """
 
 from __future__ import annotations
@@ -43,12 +11,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from .errors import PaginationError
-from .models import Page, Webhook
+from ..errors import PaginationError
+from ..models import Page, Webhook
 
 __all__ = ["REMEMBERED_IDS", "Walk"]
 
 #: How many yielded ids a walk remembers to drop repeats (its last two pages, if more).
+#: Past it the oldest pages are forgotten: memory stays under 2 MB (about 115 bytes an id)
+#: on walks of any length, where an exact set would take ~11.5 MB for 100,000 webhooks. A
+#: forgotten id comes back only if more than ``REMEMBERED_IDS - page_size`` webhooks were
+#: created ahead of it between the walk reading it and reaching it again.
 REMEMBERED_IDS = 10_000
 
 
@@ -183,6 +155,11 @@ class Walk:
             self._seen.difference_update(self._seen_by_page.popleft())
 
     def _learn_page_size(self, length: int) -> None:
+        # A page of at least ``limit`` proves the server's page size. A shorter one while
+        # the size is unknown may be a cap, not the end: the next page is asked for alone,
+        # and if it is not empty the short page was full. Once the size is known, a shorter
+        # page is the last. So a walk costs at most one request past its last non-empty
+        # page, and page p holds items [(p-1)*size, p*size): pages can be prefetched.
         size = self.page_size
         if size is None:
             if self._short_page is not None:
@@ -207,6 +184,9 @@ class Walk:
 
 
 def _all_seen_error(number: int) -> PaginationError:
+    # The server (or a proxy) ignores ``page``, or a page's worth of webhooks was created
+    # ahead of the walk between two requests: one page cannot tell, and going on could
+    # loop forever in the first case.
     error = PaginationError(
         f"page {number} held only webhooks already yielded by this walk: the server "
         "(or a proxy) seems to ignore the page parameter, or a full page of webhooks was "
