@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from mypy import api as mypy_api
 
-mypy_api = pytest.importorskip("mypy.api")
 
 SNIPPET = """
 from whautochat_async import Webhook, WhautoChat
