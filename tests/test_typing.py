@@ -6,7 +6,6 @@ from pathlib import Path
 
 from mypy import api as mypy_api
 
-
 SNIPPET = """
 from whautochat_async import Webhook, WhautoChat
 
