@@ -79,6 +79,8 @@ class _LoopSessions:
 
     async def release_after_loop(self) -> None:
         """Close the sessions of a loop closed without shutting them down (never touching it)."""
+        if not self.loop.is_closed():  # a live loop's transports are that loop's to close
+            return
         for session in (self.pooled, self.fresh):
             await _release_after_loop(session)
 
@@ -115,12 +117,13 @@ class OwnedSessions:
 
     async def _open(self, loop: asyncio.AbstractEventLoop) -> _LoopSessions:
         self.check_loop()
-        old = self._current
-        if old is not None:  # its loop is closed: shut down (nothing to do) or closed by hand
-            await old.release_after_loop()
-        self._current = current = _LoopSessions(loop)
+        # Replaced before anything is awaited, so concurrent first calls share one set.
+        current = _LoopSessions(loop)
+        old, self._current = self._current, current
         # Runs to the yield at once; registers the closer with the loop's shutdown.
         await anext(current.closer)
+        if old is not None:  # its loop is closed: shut down (nothing to do) or closed by hand
+            await old.release_after_loop()
         return current
 
     async def close(self) -> None:
