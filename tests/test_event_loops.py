@@ -1,4 +1,4 @@
-"""One client across event loops: successive asyncio.run() calls work; a live other loop is not."""
+"""One client across event loops: successive loops work; a loop not closed yet is not."""
 
 from __future__ import annotations
 
@@ -55,6 +55,23 @@ async def first_page(client: WhautoChat) -> Page:
     return await client.webhooks.list()
 
 
+async def list_and_create(client: WhautoChat) -> None:
+    """Leave a connection in both sessions: the pooled one (GET) and the fresh one (POST)."""
+    await client.webhooks.list()
+    await client.webhooks.create(
+        name="n", server_url="https://example.com/h", events=["contact_created"]
+    )
+
+
+def run_on_a_loop_closed_by_hand(coro: Coroutine[Any, Any, object]) -> None:
+    """Run ``coro``, then close the loop without ``shutdown_asyncgens()``, as some code does."""
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(coro)
+    finally:
+        loop.close()
+
+
 def no_resource_warning_at_collection() -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -101,5 +118,71 @@ def test_a_loop_still_running_in_another_thread_is_a_clear_error(
     assert limiter.acquired == 1  # refused before taking a slot: nothing to hold for `per`
     asyncio.run(client.close())  # closes them on their own loop, from this one
     assert sessions
+    assert all(session.closed for session in sessions)
+    no_resource_warning_at_collection()
+
+
+def test_a_loop_closed_by_hand_leaves_nothing_for_the_next_loop(
+    server_thread: tuple[LoopThread, str],
+) -> None:
+    _, url = server_thread
+    client = WhautoChat(API_KEY, base_url=url, environ={})
+    run_on_a_loop_closed_by_hand(list_and_create(client))
+    dead = client._requester.transport.owned_sessions
+    assert dead
+    assert not any(session.closed for session in dead)  # the loop's shutdown never ran
+
+    async def list_then_close() -> Page:
+        try:
+            return await first_page(client)
+        finally:
+            await client.close()
+
+    assert len(asyncio.run(list_then_close()).items) == 1  # the webhook made on the dead loop
+    assert all(session.closed for session in dead)
+    no_resource_warning_at_collection()
+
+
+def test_close_releases_the_sessions_of_a_loop_closed_by_hand(
+    server_thread: tuple[LoopThread, str],
+) -> None:
+    _, url = server_thread
+    client = WhautoChat(API_KEY, base_url=url, environ={})
+    run_on_a_loop_closed_by_hand(list_and_create(client))
+    dead = client._requester.transport.owned_sessions
+    asyncio.run(client.close())  # from a new loop: the dead one cannot run anything
+    assert dead
+    assert all(session.closed for session in dead)
+    no_resource_warning_at_collection()
+
+
+def test_a_stopped_loop_keeps_its_sessions_until_it_is_closed(
+    server_thread: tuple[LoopThread, str],
+) -> None:
+    _, url = server_thread
+    client = WhautoChat(API_KEY, base_url=url, environ={})
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(first_page(client))  # stopped, not closed: it may run again
+    with pytest.raises(EventLoopError, match="stopped"):
+        asyncio.run(first_page(client))
+    loop.close()  # by hand: now the next loop may take over
+    asyncio.run(first_page(client))
+    asyncio.run(client.close())
+    no_resource_warning_at_collection()
+
+
+def test_close_leaves_a_stopped_loops_sessions_to_that_loops_shutdown(
+    server_thread: tuple[LoopThread, str],
+) -> None:
+    _, url = server_thread
+    client = WhautoChat(API_KEY, base_url=url, environ={})
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(first_page(client))
+    sessions = client._requester.transport.owned_sessions
+    asyncio.run(client.close())  # another loop's: a stopped loop is not ours to touch
+    assert sessions
+    assert not any(session.closed for session in sessions)
+    loop.run_until_complete(loop.shutdown_asyncgens())  # as asyncio.run() ends a loop
+    loop.close()
     assert all(session.closed for session in sessions)
     no_resource_warning_at_collection()

@@ -99,7 +99,7 @@ class SessionClosedError(ClientClosedError):
 
 
 class EventLoopError(WhautoChatError, RuntimeError):
-    """The client's own session belongs to an event loop still running elsewhere.
+    """The client's own session belongs to another event loop, running or stopped, not closed.
 
     A session is bound to the loop that opened it: use one client per loop (thread).
     """

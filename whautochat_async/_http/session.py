@@ -4,13 +4,15 @@ An aiohttp session belongs to the loop that made it. Ours are closed by an async
 generator's ``finally``, which ``asyncio.run()`` (and ``asyncio.Runner``) runs while
 shutting the loop down, so a client used in two ``asyncio.run()`` calls finds the first
 loop's sessions already closed and opens new ones, with nothing left to warn at
-garbage collection.
+garbage collection. A loop closed by hand skips that shutdown: its sessions are then
+released without it, see ``_release_after_loop``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+import contextlib
+from collections.abc import AsyncGenerator, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -75,6 +77,13 @@ class _LoopSessions:
             await self.pooled.close()
             await self.fresh.close()
 
+    async def release_after_loop(self) -> None:
+        """Close the sessions of a loop closed without shutting them down (never touching it)."""
+        if not self.loop.is_closed():  # a live loop's transports are that loop's to close
+            return
+        for session in (self.pooled, self.fresh):
+            await _release_after_loop(session)
+
 
 class OwnedSessions:
     """The sessions the client opened, on the loop it is used from."""
@@ -97,34 +106,81 @@ class OwnedSessions:
         return current.fresh if fresh else current.pooled
 
     def check_loop(self) -> None:
-        """Raise EventLoopError if the sessions belong to another loop that is still open."""
+        """Raise EventLoopError if the sessions belong to another loop that is not closed."""
         old = self._current
         loop = None if old is None else old.loop
         if loop is not None and loop is not asyncio.get_running_loop() and not loop.is_closed():
             raise EventLoopError(
-                "this client's connections belong to another event loop that is still "
-                "open (e.g. running in another thread); use one client per event loop"
+                "this client's connections belong to another event loop that is not closed "
+                "(running in another thread, or stopped); use one client per event loop"
             )
 
     async def _open(self, loop: asyncio.AbstractEventLoop) -> _LoopSessions:
         self.check_loop()
-        # A closed loop's sessions were closed as it shut down: forget them.
-        self._current = current = _LoopSessions(loop)
+        # Replaced before anything is awaited, so concurrent first calls share one set.
+        current = _LoopSessions(loop)
+        old, self._current = self._current, current
         # Runs to the yield at once; registers the closer with the loop's shutdown.
         await anext(current.closer)
+        if old is not None:  # its loop is closed: shut down (nothing to do) or closed by hand
+            await old.release_after_loop()
         return current
 
     async def close(self) -> None:
         """Close the sessions, from their own loop or (thread-safely) from another."""
         current, self._current = self._current, None
-        if current is None or current.loop.is_closed():
+        if current is None:
             return
-        if current.loop is asyncio.get_running_loop():
+        if current.loop.is_closed():
+            await current.release_after_loop()
+        elif current.loop is asyncio.get_running_loop():
             await current.closer.aclose()
         elif current.loop.is_running():
             closing = asyncio.run_coroutine_threadsafe(_aclose(current), current.loop)
             await asyncio.wrap_future(closing)
+        # Else the loop is stopped, not closed, maybe to run again in its thread: not ours to
+        # touch. Its shutdown (asyncio.run's, or shutdown_asyncgens()) runs the closer.
 
 
 async def _aclose(sessions: _LoopSessions) -> None:
     await sessions.closer.aclose()
+
+
+async def _release_after_loop(session: aiohttp.ClientSession) -> None:
+    # Sessions whose loop ran its shutdown are closed already: nothing to do.
+    connector = session.connector
+    if connector is None or connector.closed:
+        return
+    for transport in _open_transports(connector):
+        _close_transport_of_closed_loop(transport)
+    try:
+        # aiohttp skips a closed loop's connections (released above) and schedules nothing
+        # on it: this only marks the connector and session closed, without suspending.
+        await session.close()
+    except RuntimeError:  # a dead loop's pending DNS future refused its cancellation
+        session.detach()
+
+
+def _open_transports(connector: aiohttp.BaseConnector) -> Iterator[asyncio.Transport]:
+    # aiohttp has no public way to list a connector's connections: read its pool and the
+    # connections in use, and skip what a future version no longer has.
+    pooled = getattr(connector, "_conns", {})
+    in_use = getattr(connector, "_acquired", ())
+    protocols = [proto for conns in pooled.values() for proto, _ in conns]
+    for proto in [*protocols, *in_use]:
+        transport = getattr(proto, "transport", None)
+        if transport is not None:
+            yield transport
+
+
+def _close_transport_of_closed_loop(transport: asyncio.Transport) -> None:
+    # abort() marks the transport closed, then fails to schedule the socket's release on
+    # the closed loop ("Event loop is closed"); nothing will ever run it there, so run that
+    # step here. asyncio has no public call for it; a transport without it is left as is.
+    with contextlib.suppress(RuntimeError):
+        transport.abort()
+    release = getattr(transport, "_call_connection_lost", None)
+    if release is not None:
+        # Best effort on a dead loop's objects: a failure here must not fail the new call.
+        with contextlib.suppress(Exception):
+            release(None)
