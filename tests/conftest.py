@@ -1,4 +1,4 @@
-"""Shared fixtures: the fake server on loopback, a client bound to it, aioresponses."""
+"""Shared fixtures: the fake server on loopback, a client bound to it, aioresponses, Redis."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from typing import Any
 
 import aioresponses.core
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import ClientResponse
 
 from whautochat_async import WhautoChat
 from whautochat_async.testing import FakeWhautoChat
+
+from .redis_server import RedisServer, running_redis
 
 API_KEY = "sk-test-0123456789abcdef"
 
@@ -51,3 +54,18 @@ async def client(fake: FakeWhautoChat) -> AsyncIterator[WhautoChat]:
     """A client talking to ``fake`` over a real socket."""
     async with WhautoChat(API_KEY, base_url=fake.url, environ={}) as api:
         yield api
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server of its own on 127.0.0.1 (started for the test, stopped after it)."""
+    with running_redis() as server:
+        yield server
+
+
+@pytest.fixture
+async def redis_client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
+    """A redis-py client of ``redis_server``, closed after the test."""
+    client = aioredis.Redis.from_url(redis_server.url)
+    yield client
+    await client.aclose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -13,13 +12,7 @@ from whautochat_async.redis_limiter import RedisRateLimiter
 from whautochat_async.testing import FakeWhautoChat
 
 from .conftest import API_KEY
-from .redis_server import RedisServer, running_redis
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
+from .redis_server import RedisServer
 
 
 @pytest.fixture

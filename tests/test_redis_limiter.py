@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -28,23 +27,10 @@ from whautochat_async.redis_limiter import RedisRateLimiter, _scripts, limiter_f
 from whautochat_async.redis_limiter._grants import Grant
 from whautochat_async.testing import FakeWhautoChat
 
-from .redis_server import RedisServer, running_redis
+from .redis_server import RedisServer
 
 BASE_URL = "https://api.whauto.chat"
 _keys = itertools.count()
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
-
-
-@pytest.fixture
-async def redis_client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(redis_server.url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import itertools
 import logging
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,16 +20,10 @@ from whautochat_async.redis_limiter import RateLimiterUnavailableError, RedisRat
 from whautochat_async.redis_limiter._outage import MAX_PROBE_INTERVAL, Outage
 from whautochat_async.testing import FakeWhautoChat
 
-from .redis_server import RedisServer, running_redis
+from .redis_server import RedisServer
 
 _keys = itertools.count()
 EVENTS = ["contact_created"]
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
 
 
 @pytest.fixture

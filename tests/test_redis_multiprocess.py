@@ -9,21 +9,11 @@ budget and meets 429s: the reason the shared one exists.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from .redis_fleet import run_fleet
-from .redis_server import RedisServer, running_redis
+from .redis_server import RedisServer
 
 PROCESSES, CREATES, REQUESTS, PER = 4, 15, 20, 1.0  # 60 requests: 3 windows' worth
 WAITERS, WINDOWS, FAST_PER = 50, 8, 0.5
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
 
 
 async def test_a_crowded_fleet_sharing_the_redis_limiter_is_exact_full_and_fair(

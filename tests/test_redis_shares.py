@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import pytest
 import redis.asyncio as aioredis
 
 from whautochat_async.redis_limiter import _scripts
 
-from .redis_server import RedisServer, running_redis
-
 REQUESTS = 6
 LIMITS = _scripts.arguments(REQUESTS, 10.0, lease=60.0, grace=5.0, void_ttl=60.0)
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
-
-
-@pytest.fixture
-async def redis_client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(redis_server.url)
-    yield client
-    await client.aclose()
 
 
 class Budget:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -15,24 +14,11 @@ import redis.asyncio as aioredis
 from whautochat_async import RateLimit
 from whautochat_async.redis_limiter import RateLimiterUnavailableError, RedisRateLimiter
 
-from .redis_server import RedisServer, running_redis
+from .redis_server import RedisServer
 from .virtual_time import VirtualTime
 
 BASE_URL = "https://api.whauto.chat"
 _keys = itertools.count()
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
-
-
-@pytest.fixture
-async def redis_client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(redis_server.url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture
