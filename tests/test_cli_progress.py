@@ -54,7 +54,7 @@ def test_the_rate_is_the_current_one_not_the_mean() -> None:
     for done in range(1, 31):  # 30 fast writes, then 20 slow ones
         clock.now += 0.1 if done <= 10 else 1.0
         bar(done, 400, OK)
-    assert bar.rate() == pytest.approx(1.0)
+    assert bar.pace.rate() == pytest.approx(1.0)
     assert last_frame(stream).endswith("1.0/s, 6 min 10 s left")
 
 
@@ -181,6 +181,25 @@ async def test_the_time_left_is_what_the_rate_limit_allows(requests: int, status
     assert last_frame(stream) == f"applying  95/150 - {status}"
 
 
+async def test_after_the_wait_the_window_rolls_at_the_writes_speed() -> None:
+    # 150 writes at 100 per 60 s: after a minute's wait the first burst's slots free as
+    # fast as they were taken, so the last 50 take a moment, not the wait's pace again.
+    clock = Clock()
+    limiter = SlidingWindowRateLimiter(100, 60.0, clock=clock)
+    stream = io.StringIO()
+    bar = Progress(stream, 150, enabled=True, clock=clock, limiter=limiter)
+    for done in range(1, 111):
+        if done == 101:
+            bar.waiting(limiter.estimated_wait(1))
+            clock.now = 160.0015  # the first slot has just come free
+        await limiter.acquire()
+        clock.now += 0.001
+        limiter.release(sent=True)
+        bar(done, 150, OK)
+    # About the 1,000 a second of the writes themselves (the wait's estimate is left out).
+    assert last_frame(stream).rstrip() == "applying 110/150 - 975.6/s, 0 s left"
+
+
 def test_without_a_known_limiter_the_rate_spans_the_waits() -> None:
     bar, stream, clock = progress(400)
     for done in range(1, 101):  # a burst at full speed
@@ -189,14 +208,15 @@ def test_without_a_known_limiter_the_rate_spans_the_waits() -> None:
     bar.waiting(59.9)
     clock.now += 0.05
     bar(101, 400, OK)  # a write that was in flight ends: the others still wait a minute
-    # Not the burst's speed: 101 writes by the end of the wait, 60 s after the start.
-    assert last_frame(stream).rstrip() == "applying 101/400 - 1.7/s, 1 min 0 s left"
+    # Not the burst's speed: 101 writes by the end of the wait, 60 s after the start;
+    # the 299 left at that rate.
+    assert last_frame(stream).rstrip() == "applying 101/400 - 1.7/s, 2 min 58 s left"
     clock.now = 160.0
     for done in range(102, 131):  # the window rolls: another burst at full speed
         clock.now += 0.001
         bar(done, 400, OK)
     # 130 writes in 60 s, not the burst's 1,000 a second.
-    assert bar.rate() == pytest.approx(130 / 60.029)
+    assert bar.pace.rate() == pytest.approx(130 / 60.029)
     assert last_frame(stream) == "applying 130/400 - 2.2/s, 2 min 5 s left"
 
 

@@ -9,23 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TextIO
 
-from ..ratelimit import SlidingWindowRateLimiter, on_limiter_wait
+from ..ratelimit import on_limiter_wait
+from ._pace import Pace
 
 __all__ = ["Progress", "Tally", "showing_waits", "ticking"]
 
 #: A sync with at least this many writes shows a progress line (on a terminal only).
 PROGRESS_THRESHOLD = 10
-#: The rate is measured over this many latest completions (the current rate, not the mean).
-RATE_WINDOW = 20
-#: A rate-limit wait at least this long (seconds) ends a burst: the rate then reaches back
-#: over the last burst and its wait, so it is not the burst's speed.
-LONG_WAIT = 1.0
 
 
 class StatusLine:
@@ -74,8 +68,8 @@ class Progress(StatusLine):
 
     ``waiting(seconds)`` notes a wait for the rate limiter (an ``on_wait`` callback); the
     note stays until the next write completes. ``failed`` counts failed outcomes, drawn or
-    not. With the client's in-process ``limiter``, the time left is at least what the rate
-    limit allows; with another limiter, the rate is measured across its waits.
+    not. The rate and time left come from :class:`Pace`, which reads the client's
+    in-process ``limiter`` when given one.
     """
 
     def __init__(
@@ -91,28 +85,19 @@ class Progress(StatusLine):
         super().__init__(stream, enabled=enabled and total >= PROGRESS_THRESHOLD, clock=clock)
         self.label, self.total = label, total
         self.done = self.failed = 0
-        start = (clock(), 0)
-        self._finished: deque[tuple[float, int]] = deque([start], maxlen=RATE_WINDOW + 1)
-        self._burst_start = start  # where the latest long wait's burst began
-        self._last_long_wait: tuple[float, int] | None = None
-        self._known_wait_end = -1.0
-        self._limiter = limiter if isinstance(limiter, SlidingWindowRateLimiter) else None
+        self.pace = Pace(clock(), limiter)
 
     def __call__(self, done: int, total: int, outcome: Any) -> None:
         if not getattr(outcome, "ok", True):
             self.failed += 1
         self.done, self.total = done, total
-        self._finished.append((self._clock(), done))
+        self.pace.finished(self._clock(), done)
         self._wait_until = None
         self._draw(self.line(self._estimate()))
 
     def waiting(self, seconds: float) -> None:
         """Say the next write waits about ``seconds`` for the rate limit (an ``on_wait``)."""
-        now = self._clock()
-        if seconds >= LONG_WAIT and self._wait_until is None:
-            self._burst_start = self._last_long_wait or self._burst_start
-            self._last_long_wait = (now, self.done)
-        self._known_wait_end = max(self._known_wait_end, now + seconds)
+        self.pace.waiting(self._clock(), seconds, self.done)
         super().waiting(seconds)
 
     def line(self, status: str) -> str:
@@ -123,24 +108,6 @@ class Progress(StatusLine):
             f" - {status}" if status else ""
         )
 
-    def rate(self) -> float | None:
-        """Writes per second over the latest completions, or None before two of them.
-
-        After a long rate-limit wait the span reaches back to the burst before it, so a
-        burst at full speed followed by a minute's wait reads as the rate it averages.
-        """
-        end, end_done = self._finished[-1]
-        start, start_done = self._rate_start()
-        count, span = end_done - start_done, end - start
-        return count / span if count and span > 0 else None
-
-    def _rate_start(self) -> tuple[float, int]:
-        """Where the rate is measured from: (time, done)."""
-        start = self._finished[0]
-        if self._last_long_wait is not None and self._burst_start[0] < start[0]:
-            return self._burst_start
-        return start
-
     def close(self) -> None:
         """End the progress line, if one was drawn."""
         if self._width:
@@ -149,28 +116,11 @@ class Progress(StatusLine):
             self._width = 0
 
     def _estimate(self) -> str:
-        rate = self.rate()
-        if rate is None:
+        estimate = self.pace.estimate(self._clock(), self.total - self.done)
+        if estimate is None:
             return ""
-        if self.done >= self.total:
-            return f"{rate:.1f}/s"
-        left = (self.total - self.done) / rate
-        held, limit_rate = self._limit_wait()
-        if held > left:  # the rate limit, not the speed of the writes, sets the pace
-            left, rate = held, min(rate, limit_rate)
-        return f"{rate:.1f}/s, {_duration(left)} left"
-
-    def _limit_wait(self) -> tuple[float, float]:
-        """The least time the rate limit lets the rest take, and the rate it allows."""
-        limiter, now = self._limiter, self._clock()
-        if limiter is None:  # a wait we were told of is all we know: the rate spans it
-            start, start_done = self._rate_start()
-            end = self._known_wait_end
-            rate = (self.done - start_done) / (end - start) if end > start else math.inf
-            return max(end - now, 0.0), rate
-        remaining = self.total - self.done
-        ungranted = remaining - min(limiter.in_flight, remaining)
-        return limiter.estimated_wait(ungranted), limiter.requests / limiter.per
+        rate, left = estimate
+        return f"{rate:.1f}/s" + (f", {_duration(left)} left" if self.done < self.total else "")
 
 
 class Tally(StatusLine):
