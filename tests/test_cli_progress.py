@@ -74,6 +74,18 @@ def test_waiting_for_the_rate_limit_is_said_until_the_next_write() -> None:
     assert len(frame) == max(len(waiting), len(frame.rstrip()))
 
 
+def test_a_wait_under_a_second_is_not_shown() -> None:
+    bar, stream, clock = progress(40)
+    clock.now += 1
+    bar(1, 40, OK)
+    frames = stream.getvalue()
+    bar.waiting(0.4)
+    bar.tick()
+    assert stream.getvalue() == frames
+    bar.waiting(1.0)
+    assert last_frame(stream) == "applying  1/40 - waiting for rate limit (1 s)"
+
+
 def test_close_ends_the_line_once() -> None:
     bar, stream, _ = progress(12)
     bar.close()

@@ -72,9 +72,9 @@ class Pace:
             return None
         ungranted = remaining - min(self.limiter.in_flight, remaining)
         held = self.limiter.estimated_wait(ungranted)
-        if held > remaining / speed:  # the rate limit, not the writes' speed, sets the pace
+        if held > max(remaining / speed, LONG_WAIT):  # the limit, not the speed, sets the pace
             return min(speed, self.limiter.requests / self.limiter.per), held
-        return speed, remaining / speed
+        return speed, max(remaining / speed, held)
 
     def _across_waits(self, now: float, remaining: int) -> tuple[float, float] | None:
         """The rate across waits; the time left at least the wait under way."""

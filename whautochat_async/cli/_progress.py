@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TextIO
 
 from ..ratelimit import on_limiter_wait
-from ._pace import Pace
+from ._pace import LONG_WAIT, Pace
 
 __all__ = ["Progress", "Tally", "showing_waits", "ticking"]
 
@@ -32,9 +32,13 @@ class StatusLine:
         self._width = 0
 
     def waiting(self, seconds: float) -> None:
-        """Say the work waits about ``seconds`` for the rate limit, until it moves on."""
-        self._wait_until = self._clock() + max(seconds, 0.0)
-        self.tick()
+        """Say the work waits about ``seconds`` for the rate limit, until it moves on.
+
+        A wait under a second is not shown: "(0 s)" flashing between writes is noise.
+        """
+        if seconds >= LONG_WAIT:
+            self._wait_until = self._clock() + seconds
+            self.tick()
 
     def tick(self) -> None:
         """Redraw a rate-limit wait's countdown, if one is under way (called every second)."""
