@@ -131,3 +131,17 @@ async def test_the_sync_estimate_reads_the_clients_limiter(
     assert len(given) == 1
     assert isinstance(given[0], SlidingWindowRateLimiter)
     assert (given[0].requests, given[0].per) == (100, 60.0)
+
+
+async def test_sync_quiet_shows_no_wait_even_on_a_terminal(
+    env: FakeWhautoChat, announcing: AnnouncingLimiter, tmp_path: Path
+) -> None:
+    env.seed_webhooks(3)
+    path = tmp_path / "hooks.json"
+    spec = {"name": "webhook-0001", "serverUrl": "https://a.io", "events": ["contact_created"]}
+    path.write_text(json.dumps([spec]))
+    code, out, err = await run_on(FakeTerminal(), "webhooks", "sync", str(path), "--quiet")
+    assert code == 0
+    assert announcing.told
+    assert "waiting" not in out + err
+    assert out == "done: 0 created, 1 updated, 0 deleted, 0 unchanged, 0 failed\n"
