@@ -182,3 +182,58 @@ async def test_a_repeated_event_counts_once(env: FakeWhautoChat, capsys: Any) ->
     )
     assert code == 0
     assert env.webhooks[0]["events"] == ["contact_created"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message", "hint"),
+    [
+        (
+            "HTTPS_PROXY",
+            "socks5://p:1",
+            "HTTPS_PROXY must be an http:// or https:// proxy URL with a host, got socks5://p:1",
+            "fix or unset HTTPS_PROXY",
+        ),
+        (
+            "WHAUTOCHAT_BASE_URL",
+            "http://127.0.0.1:99999",
+            "WHAUTOCHAT_BASE_URL is not a URL: 'http://127.0.0.1:99999'",
+            "fix or unset WHAUTOCHAT_BASE_URL, or give --base-url",
+        ),
+        (
+            "WHAUTOCHAT_API_KEY",
+            "ab\x01c",
+            "the API key in WHAUTOCHAT_API_KEY has a control character at position 3: an HTTP "
+            "header cannot carry it; use printable ASCII",
+            "fix WHAUTOCHAT_API_KEY: it must hold the key alone, in printable ASCII",
+        ),
+        (
+            "WHAUTOCHAT_API_KEY",
+            " abc",
+            "the API key in WHAUTOCHAT_API_KEY has surrounding whitespace or a line break",
+            "fix WHAUTOCHAT_API_KEY: it must hold the key alone, in printable ASCII",
+        ),
+    ],
+)
+async def test_a_bad_variable_is_named_with_what_to_do(
+    env: FakeWhautoChat,
+    capsys: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    message: str,
+    hint: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    code, out, err = await run(capsys, "webhooks", "list")
+    assert (code, out) == (2, "")
+    assert err == f"whautochat: error: {message}\nhint: {hint}\n"
+    assert env.request_count == 0
+
+
+async def test_a_bad_base_url_option_is_named_as_the_option(
+    env: FakeWhautoChat, capsys: Any
+) -> None:
+    # WHAUTOCHAT_BASE_URL is set too (to the fake): the option wins, and is the one named.
+    code, _, err = await run(capsys, "webhooks", "list", "--base-url", "http://127.0.0.1:99999")
+    assert code == 2
+    assert err == "whautochat: error: --base-url is not a URL: 'http://127.0.0.1:99999'\n"

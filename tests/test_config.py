@@ -25,6 +25,35 @@ def test_key_with_a_line_break_is_refused_without_echoing_it() -> None:
     assert "secret-value" not in str(caught.value)
 
 
+@pytest.mark.parametrize("key", [b"k-123", 123])
+def test_a_key_that_is_not_a_str_says_so(key: object) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        WhautoChat(key, environ={"WHAUTOCHAT_API_KEY": "k-env"})  # type: ignore[arg-type]
+    assert str(caught.value) == f"api_key must be a str, got {type(key).__name__}"
+
+
+def test_errors_name_the_variable_a_bad_value_came_from() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        WhautoChat(environ={"WHAUTOCHAT_API_KEY": "k\x00", "WHAUTOCHAT_BASE_URL": "http://a.io"})
+    assert str(caught.value).startswith("WHAUTOCHAT_BASE_URL 'http://a.io' uses plain http")
+    assert caught.value.variable == "WHAUTOCHAT_BASE_URL"
+    with pytest.raises(ConfigurationError) as caught:
+        WhautoChat(environ={"WHAUTOCHAT_API_KEY": "k\x00"})
+    assert str(caught.value).startswith("the API key in WHAUTOCHAT_API_KEY has a control")
+    assert caught.value.variable == "WHAUTOCHAT_API_KEY"
+    with pytest.raises(ConfigurationError) as caught:
+        WhautoChat("k\x00", base_url="http://a.io", environ={})
+    assert str(caught.value).startswith("base_url 'http://a.io' uses plain http")
+    assert caught.value.variable is None
+    with pytest.raises(ConfigurationError) as caught:
+        WhautoChat("k", environ={"HTTPS_PROXY": "socks5://p:1"})
+    assert str(caught.value).endswith(" (proxy=None ignores the environment)")
+    assert (caught.value.variable, caught.value.remedy) == (
+        "HTTPS_PROXY",
+        "proxy=None ignores the environment",
+    )
+
+
 def test_base_url_defaults_and_environment() -> None:
     assert str(resolve_base_url(None, {}, allow_http=False)) == "https://api.whauto.chat/"
     env = {"WHAUTOCHAT_BASE_URL": "https://eu.whauto.chat/api"}

@@ -224,6 +224,17 @@ async def test_a_queued_call_tells_the_listeners_its_estimated_wait() -> None:
     assert len(heard) == 3  # told once, when it queued
 
 
+async def test_the_estimated_wait_of_many_calls_counts_the_window_and_later_rounds() -> None:
+    vt = VirtualTime()
+    limiter = limiter_on(vt, requests=3, per=10.0)
+    assert (limiter.estimated_wait(3), limiter.estimated_wait(0)) == (0.0, 0.0)
+    await fill(limiter, vt)  # finished at 101, 102 and 103: they free at 111, 112, 113
+    assert vt.now == 103.0
+    assert [limiter.estimated_wait(calls) for calls in (1, 3, 4, 7)] == [8.0, 10.0, 18.0, 28.0]
+    await limiter.pause(30.0)
+    assert limiter.estimated_wait(1) == 30.0
+
+
 async def test_a_free_slot_tells_nobody() -> None:
     heard: list[LimiterWait] = []
     with on_limiter_wait(heard.append):

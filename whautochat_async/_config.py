@@ -53,19 +53,25 @@ class Timeout:
 
 
 def resolve_api_key(api_key: str | None, environ: Mapping[str, str]) -> str:
-    """The explicit key, else ``WHAUTOCHAT_API_KEY``; blank is an error naming both."""
+    """The explicit key, else ``WHAUTOCHAT_API_KEY``; errors name where the bad key came from."""
+    if api_key is not None and not isinstance(api_key, str):
+        raise ConfigurationError(f"api_key must be a str, got {type(api_key).__name__}")
+    variable = None if api_key is not None else API_KEY_ENV
     key = api_key if api_key is not None else environ.get(API_KEY_ENV)
-    if key is None or not isinstance(key, str) or not key.strip():
+    if key is None or not key.strip():
         raise ConfigurationError(
             f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
         )
+    what = "the API key" + (f" in {variable}" if variable else "")
     if key != key.strip() or any(ch in key for ch in "\r\n"):
-        raise ConfigurationError("the API key has surrounding whitespace or a line break")
-    _check_header_safe(key)
+        raise ConfigurationError(
+            f"{what} has surrounding whitespace or a line break", variable=variable
+        )
+    _check_header_safe(key, what, variable)
     return key
 
 
-def _check_header_safe(key: str) -> None:
+def _check_header_safe(key: str, what: str, variable: str | None) -> None:
     """Refuse a key that no HTTP header can carry; the error names where, never the key.
 
     aiohttp refuses control characters only when sending, so every call would fail; a
@@ -77,29 +83,41 @@ def _check_header_safe(key: str) -> None:
                 "a control character" if char < " " or char == "\x7f" else "a non-ASCII character"
             )
             raise ConfigurationError(
-                f"the API key has {kind} at position {position}: an HTTP header cannot "
-                "carry it; use printable ASCII"
+                f"{what} has {kind} at position {position}: an HTTP header cannot "
+                "carry it; use printable ASCII",
+                variable=variable,
             )
 
 
 def resolve_base_url(
     base_url: str | URL | None, environ: Mapping[str, str], *, allow_http: bool
 ) -> URL:
-    """The base URL (argument, ``WHAUTOCHAT_BASE_URL``, default), checked, with a trailing slash."""
-    raw = base_url if base_url is not None else environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    """The base URL (argument, ``WHAUTOCHAT_BASE_URL``, default), checked, with a trailing slash.
+
+    Errors name where the value came from: ``base_url``, or the environment variable.
+    """
+    raw: object = base_url
+    name, variable = "base_url", None
+    if base_url is None and environ.get(BASE_URL_ENV):
+        raw, name, variable = environ[BASE_URL_ENV], BASE_URL_ENV, BASE_URL_ENV
+    elif base_url is None:
+        raw = DEFAULT_BASE_URL
     try:
         url = URL(str(raw))
     except ValueError as exc:
-        raise ConfigurationError(f"base_url is not a URL: {raw!r}") from exc
+        raise ConfigurationError(f"{name} is not a URL: {raw!r}", variable=variable) from exc
     problem = url_problem(url)  # first: yarl may raise when a part is read
     if problem is not None:
-        raise ConfigurationError(f"base_url {str(raw)!r} cannot work: {problem}")
+        raise ConfigurationError(f"{name} {str(raw)!r} cannot work: {problem}", variable=variable)
     if url.user or url.password or url.query_string or url.fragment:
-        raise ConfigurationError("base_url must not carry credentials, a query or a fragment")
+        raise ConfigurationError(
+            f"{name} must not carry credentials, a query or a fragment", variable=variable
+        )
     if url.scheme == "http" and not allow_http and not is_loopback(url.host or ""):
         raise ConfigurationError(
-            f"base_url {str(raw)!r} uses plain http to a non-loopback host, which would send "
-            "the API key in clear; use https, or pass allow_insecure_http=True"
+            f"{name} {str(raw)!r} uses plain http to a non-loopback host, which would send "
+            "the API key in clear; use https, or pass allow_insecure_http=True",
+            variable=variable,
         )
     # yarl prints an empty path without its slash: add it so paths join beneath it.
     return url if str(url).endswith("/") else URL(str(url) + "/")

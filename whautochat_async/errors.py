@@ -83,7 +83,16 @@ class WhautoChatError(Exception):
 
 
 class ConfigurationError(WhautoChatError, ValueError):
-    """The client was configured with a missing or invalid value."""
+    """The client was configured with a missing or invalid value.
+
+    ``variable`` names the environment variable the value was read from (None: an
+    argument), and ``remedy`` is the advice to a Python caller that ends the message, so
+    a command line can word both its own way.
+    """
+
+    def __init__(self, problem: str, *, variable: str | None = None, remedy: str = "") -> None:
+        super().__init__(f"{problem} ({remedy})" if remedy else problem)
+        self.problem, self.variable, self.remedy = problem, variable, remedy
 
 
 class InvalidInputError(WhautoChatError, ValueError):

@@ -67,23 +67,25 @@ def resolve_proxies(option: ProxyOption, env: Mapping[str, str]) -> Proxies:
         name, value = _env_proxy(scheme, env)
         if value:
             url = value if "://" in value else f"http://{value}"
-            by_scheme[scheme] = parse_proxy(url, name, hint=" (proxy=None ignores the environment)")
+            by_scheme[scheme] = parse_proxy(url, name, from_env=True)
     return Proxies(by_scheme, no_proxy=env.get("no_proxy") or env.get("NO_PROXY") or "")
 
 
-def parse_proxy(value: object, source: str, *, hint: str = "") -> Proxy:
-    """A Proxy from a URL (credentials split off), or ConfigurationError naming ``source``."""
+def parse_proxy(value: object, source: str, *, from_env: bool = False) -> Proxy:
+    """A Proxy from a URL (credentials split off), or ConfigurationError naming ``source``
+    (an environment variable if ``from_env``)."""
     if not isinstance(value, str | URL):
         raise ConfigurationError(f"{source} must be a URL string, a yarl.URL or None")
+    where = {"variable": source, "remedy": "proxy=None ignores the environment"} if from_env else {}
     try:
         url = URL(str(value))
     except ValueError as exc:
-        raise ConfigurationError(f"{source} is not a URL{hint}") from exc
+        raise ConfigurationError(f"{source} is not a URL", **where) from exc
     if url.scheme not in _SCHEMES or not url.host:
         # The URL may carry a password: say what is wrong without repeating it.
         shown = url.with_user(None) if url.host else "(not an http(s) URL)"
         raise ConfigurationError(
-            f"{source} must be an http:// or https:// proxy URL with a host, got {shown}{hint}"
+            f"{source} must be an http:// or https:// proxy URL with a host, got {shown}", **where
         )
     return Proxy(url.with_user(None).with_path(""), _basic(url.user, url.password))
 

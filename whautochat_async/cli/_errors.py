@@ -24,6 +24,8 @@ __all__ = ["CommandError", "Failure", "UsageError", "describe"]
 
 #: Where the CLI reads the key (the client's own environment variable).
 API_KEY_ENV = "WHAUTOCHAT_API_KEY"
+#: Where the CLI reads the base URL when --base-url is not given.
+BASE_URL_ENV = "WHAUTOCHAT_BASE_URL"
 #: The CLI's command that shows what is on the server, named by every "check" hint.
 LIST_COMMAND = "whautochat webhooks list --all"
 
@@ -63,15 +65,28 @@ def describe(exc: BaseException) -> Failure:
     text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     if isinstance(exc, OSError) and exc.filename:
         text = f"{exc.filename}: {text}"
-    message = " ".join(text.split()) or type(exc).__name__
     if isinstance(exc, ConfigurationError):
+        # The Python caller's remedy ("proxy=None ...") is no option here; the hint says ours.
+        text = exc.problem
         for python, cli in _CLI_NAMES:
-            message = message.replace(python, cli)
+            text = text.replace(python, cli)
+    message = " ".join(text.split()) or type(exc).__name__
     code = 2 if isinstance(exc, USAGE_ERRORS) else 1
     return Failure(message, _hint(exc), code)
 
 
+def _variable_hint(variable: str) -> str:
+    """What to do about a bad value read from the environment variable ``variable``."""
+    if variable == API_KEY_ENV:
+        return f"fix {variable}: it must hold the key alone, in printable ASCII"
+    if variable == BASE_URL_ENV:
+        return f"fix or unset {variable}, or give --base-url"
+    return f"fix or unset {variable}"
+
+
 def _hint(exc: BaseException) -> str | None:
+    if isinstance(exc, ConfigurationError) and exc.variable:
+        return _variable_hint(exc.variable)
     unknown_event = _UNKNOWN_EVENT.search(str(exc)) if isinstance(exc, InvalidInputError) else None
     if unknown_event:
         suggestion = suggest_event(unknown_event.group(1))

@@ -13,7 +13,7 @@ from . import webhooks_sync, webhooks_write
 from ._common import CommandError, UsageError, help_handler, open_client
 from ._options import add_api_options, positive_int
 from ._output import Console, RowWriter
-from ._progress import Tally
+from ._progress import Tally, showing_waits
 
 __all__ = ["register"]
 
@@ -68,17 +68,24 @@ def _add_list(sub: Any, base: argparse.ArgumentParser) -> None:
 async def list_command(args: argparse.Namespace, console: Console) -> int:
     """Print one page, or every page with ``--all``, each as soon as it arrives."""
     writer = RowWriter(console, "json" if args.json else "jsonl" if args.jsonl else "table")
+    # No count on stderr (the rows are the count): only rate-limit waits, wiped by the rows.
+    waits = Tally(console.err, None, enabled=console.can_show_progress())
     full_page = False
-    async with open_client(args) as client:
-        if args.all:
-            # prefetch=1: the next page is on its way while this one is printed.
-            async with client.webhooks.list(limit=args.limit, prefetch=1) as listing:
-                async for page in listing.pages():
-                    writer.add(list(page))
-        else:
-            page = await client.webhooks.list(page=args.page, limit=args.limit)
-            writer.add(list(page))
-            full_page = page.limit is not None and len(page) >= page.limit
+    try:
+        async with open_client(args) as client, showing_waits(waits):
+            if args.all:
+                # prefetch=1: the next page is on its way while this one is printed.
+                async with client.webhooks.list(limit=args.limit, prefetch=1) as listing:
+                    async for page in listing.pages():
+                        waits.add(len(page))
+                        writer.add(list(page))
+            else:
+                page = await client.webhooks.list(page=args.page, limit=args.limit)
+                waits.add(len(page))
+                writer.add(list(page))
+                full_page = page.limit is not None and len(page) >= page.limit
+    finally:
+        waits.close()
     writer.close()
     if writer.style == "table":
         count = writer.count
@@ -108,7 +115,11 @@ async def export_command(args: argparse.Namespace, console: Console) -> int:
     tally = Tally(console.err, "listing", enabled=console.can_show_progress())
     specs: list[WebhookSpec] = []
     try:
-        async with open_client(args) as client, client.webhooks.list(prefetch=1) as listing:
+        async with (
+            open_client(args) as client,
+            showing_waits(tally),
+            client.webhooks.list(prefetch=1) as listing,
+        ):
             async for page in listing.pages():
                 specs.extend(spec_of(webhook) for webhook in page)
                 tally.add(len(page))

@@ -18,7 +18,7 @@ from ._common import UsageError, confirm, open_client
 from ._options import add_api_options, add_json_option, positive_int
 from ._output import Console
 from ._plan_text import format_plan, format_report, plan_summary, report_json
-from ._progress import Progress, Tally, ticking
+from ._progress import Progress, Tally, showing_waits, ticking
 
 __all__ = ["register", "run_sync"]
 
@@ -73,7 +73,8 @@ async def run_sync(
     tally = Tally(console.err, "listing", enabled=console.can_show_progress() and not args.quiet)
     try:
         target = _TalliedListing(client.webhooks, tally)
-        plan = await plan_webhooks(target, specs, key=args.key, prune=args.prune)
+        async with showing_waits(tally):
+            plan = await plan_webhooks(target, specs, key=args.key, prune=args.prune)
     finally:
         tally.close()
     if not (console.json or args.quiet):
@@ -107,7 +108,8 @@ async def _apply(
 ) -> SyncReport:
     """Apply ``plan`` with a progress line; an interrupt says how to see what is left."""
     total = sum(1 for outcome in plan if outcome.is_write)
-    progress = Progress(console.err, total, enabled=console.can_show_progress() and not args.quiet)
+    enabled = console.can_show_progress() and not args.quiet
+    progress = Progress(console.err, total, enabled=enabled, limiter=client.rate_limiter)
     check = ["whautochat", "webhooks", "sync", args.file, "--dry-run"]
     check += ["--prune"] * args.prune + (["--key", args.key] if args.key != "name" else [])
     try:

@@ -97,6 +97,14 @@ class SlidingWindowRateLimiter:
         """Calls queued for a slot."""
         return len(self._waiters)
 
+    def estimated_wait(self, calls: int = 1) -> float:
+        """Roughly how long until ``calls`` more requests (the queued ones among them) could
+        all have been granted; 0 if slots for them are free now. For progress estimates."""
+        if calls < 1:
+            return 0.0
+        with self._lock:
+            return self._estimate(calls - 1, self._clock())
+
     async def acquire(self) -> None:
         """Wait for a slot in arrival order and take it; a cancelled wait takes nothing."""
         queued: tuple[_Waiter, LimiterWait] | None = None
