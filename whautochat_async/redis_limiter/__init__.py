@@ -2,11 +2,16 @@
 
 Install with ``pip install 'whautochat-async[redis]'``; the core package never needs Redis.
 
-::
+.. skip: next "needs a Redis server at redis:6379; tests/test_redis_limiter.py runs a real one"
+
+.. code-block:: python
+
+    from whautochat_async import WhautoChat
+    from whautochat_async.redis_limiter import RedisRateLimiter
 
     async with RedisRateLimiter.from_url("redis://redis:6379/0") as limiter:
         async with WhautoChat(rate_limit=limiter) as client:   # key from WHAUTOCHAT_API_KEY
-            ...
+            await client.webhooks.list()
 
 **Algorithm.** The in-process limiter's sliding log, moved into one Redis sorted set per
 budget and changed only by atomic Lua scripts on Redis's clock (``_scripts.py``): a

@@ -1,7 +1,13 @@
 """pytest fixtures for your tests: a running ``FakeWhautoChat`` and a client pointed at it.
 
 Registered through the ``pytest11`` entry point, so installing the package is enough; the
-async fixtures need pytest-asyncio (``pip install 'whautochat-async[testing]'``). Options::
+async fixtures need pytest-asyncio (``pip install 'whautochat-async[testing]'``). Options:
+
+.. skip: next "a test module for pytest, not a script: tests/test_pytest_plugin.py runs such modules"
+
+.. code-block:: python
+
+    import pytest
 
     @pytest.mark.whautochat_fake(max_page_size=10, rate_limit=(5, 1.0))
     @pytest.mark.whautochat_client(retry=0)
