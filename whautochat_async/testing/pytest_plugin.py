@@ -3,7 +3,7 @@
 Registered through the ``pytest11`` entry point, so installing the package is enough; the
 async fixtures need pytest-asyncio (``pip install 'whautochat-async[testing]'``). Options:
 
-.. skip: next "a test module for pytest, not a script: tests/test_pytest_plugin.py runs such modules"
+.. skip: next "a test module for pytest, not a script: tests/test_pytest_plugin.py runs one"
 
 .. code-block:: python
 
