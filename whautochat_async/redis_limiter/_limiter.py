@@ -134,16 +134,16 @@ class RedisRateLimiter:
         """
         if self._closed:
             raise ClientClosedError("the rate limiter is closed")
-        member = None if self._outage.active else await self._queue.wait()
-        if member is not None:
-            self._grants.add(Grant(member, fallback=False, expires=self._clock() + self._hold))
-            return
-        await self._fallback.acquire()  # fail-open during an outage
-        grant = Grant(None, fallback=True, expires=self._clock() + self._hold)
-        if not self._outage.active:  # Redis came back while we waited: tell it
-            grant.member = f"{self._process}:f{next(self._calls)}"
-            self._books.add(Op("C", grant.member, number=-1, expires=grant.expires))
-        self._grants.add(grant)
+        while True:
+            member = None if self._outage.active else await self._queue.wait()
+            if member is not None:
+                self._grants.add(Grant(member, fallback=False, expires=self._clock() + self._hold))
+                return
+            await self._fallback.acquire()  # fail-open during an outage
+            if self._outage.active:
+                self._grants.add(Grant(None, fallback=True, expires=self._clock() + self._hold))
+                return
+            self._fallback.release(sent=False)  # Redis is back: wait in its queue instead
 
     def release(self, *, sent: bool) -> None:
         """End the granted request: ``sent`` holds the slot ``per`` from now, else frees it.
