@@ -284,11 +284,22 @@ async def test_limiter_from_env(redis_server: RedisServer, api_key: str) -> None
         {"lease": -1.0},
         {"probe_interval": True},
         {"limit": (100, 60)},
+        {"fallback_limit": "x"},
+        {"key_prefix": ""},
+        {"key_prefix": b"app"},
+        {"timeout": 1e-9},  # every call would time out
     ],
 )
 def test_invalid_options_are_configuration_errors(options: dict[str, Any]) -> None:
-    with pytest.raises(ConfigurationError):
+    name = next(iter(options))
+    with pytest.raises(ConfigurationError, match=name):
         RedisRateLimiter.from_url("redis://127.0.0.1:1/0", api_key="k", **options)
+
+
+@pytest.mark.parametrize("redis", ["redis://127.0.0.1:1/0", None, object()])
+def test_a_redis_that_is_no_redis_asyncio_client_is_refused(redis: Any) -> None:
+    with pytest.raises(ConfigurationError, match="from_url"):
+        RedisRateLimiter(redis, api_key="k", environ={})
 
 
 def test_an_invalid_url_is_a_configuration_error_that_does_not_quote_it() -> None:

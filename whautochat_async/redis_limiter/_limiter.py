@@ -70,7 +70,9 @@ class RedisRateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        check_options(limit, on_redis_error, timeout=timeout, lease=lease, probe=probe_interval)
+        seconds = {"timeout": timeout, "lease": lease, "probe_interval": probe_interval}
+        fallback, prefix = fallback_limit, key_prefix
+        check_options(redis, limit, on_redis_error, fallback, prefix=prefix, seconds=seconds)
         env = environment() if environ is None else environ
         key = resolve_api_key(api_key, env)
         url = str(resolve_base_url(base_url, env, allow_http=True))
