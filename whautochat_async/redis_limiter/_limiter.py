@@ -137,7 +137,10 @@ class RedisRateLimiter:
         if self._closed:
             raise ClientClosedError("the rate limiter is closed")
         while True:
-            member = None if self._outage.active else await self._queue.wait()
+            member = None
+            if not self._outage.active:
+                self._queue.notify_queued(requests=self.limit.requests, per=self.limit.per)
+                member = await self._queue.wait()
             if member is not None:
                 self._grants.add(Grant(member, fallback=False, expires=self._clock() + self._hold))
                 return
