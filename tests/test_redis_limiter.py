@@ -22,7 +22,7 @@ from whautochat_async import (
     RateLimiter,
     WhautoChat,
 )
-from whautochat_async.errors import ClientClosedError
+from whautochat_async.errors import ClientClosedError, EventLoopError
 from whautochat_async.redis_limiter import RedisRateLimiter, _scripts, limiter_from_env
 from whautochat_async.redis_limiter._grants import Grant
 from whautochat_async.testing import FakeWhautoChat
@@ -374,5 +374,28 @@ async def test_release_and_pause_after_aclose_do_not_reopen_the_owned_redis_clie
         with pytest.raises(ClientClosedError):
             await shared.acquire()
         del shared  # a connection reopened by release() or pause() would warn when freed
+        gc.collect()
+    assert [str(warning.message) for warning in caught] == []
+
+
+@pytest.mark.parametrize("policy", ["fail_closed", "fail_open"])
+def test_a_second_event_loop_is_refused_not_taken_for_an_outage(
+    redis_server: RedisServer, api_key: str, policy: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    shared = limiter(redis_server, api_key, on_redis_error=policy)
+
+    async def use(lim: RedisRateLimiter) -> None:
+        await lim.acquire()
+        lim.release(sent=True)
+
+    asyncio.run(use(shared))
+    with pytest.raises(EventLoopError, match="event loop of its first call, which is closed"):
+        asyncio.run(use(shared))  # a second asyncio.run(): never a (false) Redis outage
+    assert not shared.degraded
+    assert [record for record in caplog.records if record.levelname == "WARNING"] == []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(shared.aclose())  # from a new loop: frees the dead loop's connections
+        del shared
         gc.collect()
     assert [str(warning.message) for warning in caught] == []

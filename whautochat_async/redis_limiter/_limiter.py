@@ -21,6 +21,7 @@ from . import _scripts
 from ._books import Books, Op
 from ._carry import carry, probe_until_back
 from ._grants import Grant, Grants
+from ._loop import LoopBinding, drop_connections
 from ._options import check_options, pool_busy, redis_from_url
 from ._outage import Outage, describe
 from ._queue import GrantQueue
@@ -99,6 +100,7 @@ class RedisRateLimiter:
         self._queue = GrantQueue(self._ask, clock=clock, sleep=sleep, give_back=self._give_back)
         self._prober: asyncio.Task[None] | None = None
         self._closed = False
+        self._loop = LoopBinding()
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisRateLimiter:
@@ -136,6 +138,7 @@ class RedisRateLimiter:
         """
         if self._closed:
             raise ClientClosedError("the rate limiter is closed")
+        self._loop.check()
         while True:
             member = None
             if not self._outage.active:
@@ -157,6 +160,7 @@ class RedisRateLimiter:
         slot has expired by itself. After :meth:`aclose` of a limiter from
         :meth:`from_url`, Redis is not told: the slot ends ``lease + per`` after its grant.
         """
+        self._loop.check(bind=False)
         grant, now = self._grants.take(), self._clock()
         if grant.fallback:
             self._fallback.release(sent=sent)
@@ -175,6 +179,7 @@ class RedisRateLimiter:
         Returns after the first attempt to tell Redis (retried in the background). After
         :meth:`aclose` of a limiter from :meth:`from_url`, only this process pauses.
         """
+        self._loop.check()
         await self._fallback.pause(seconds)
         if self._closed and self._owns_redis:
             return
@@ -187,6 +192,13 @@ class RedisRateLimiter:
         """Fail queued waiters, give pending releases ``timeout`` to land, close our client."""
         if self._closed:
             return
+        if self._loop.dead:  # its tasks ended with it: only the sockets are left
+            self._closed = True
+            if self._owns_redis:
+                drop_connections(self._redis)
+                await self._redis.aclose()
+            return
+        self._loop.check()
         self._closed = True
         await self._queue.close(lambda: ClientClosedError("the rate limiter is closed"), 1.0)
         if self._prober is not None:
