@@ -164,3 +164,29 @@ async def test_fallback_waiters_join_the_redis_queue_when_redis_returns(
         assert await redis_client.zcard(lim.keys.log) == 2
         lim.release(sent=False)
         lim.release(sent=False)
+
+
+async def test_grants_the_fallback_makes_while_the_carry_is_on_its_way_are_carried_too(
+    redis_server: RedisServer, api_key: str, redis_client: aioredis.Redis
+) -> None:
+    options = {"on_redis_error": "fail_open", "probe_interval": 0.1, "timeout": 0.2}
+    async with limiter(redis_server, api_key, requests=4, per=10.0, **options) as shared:
+        redis_server.stop()
+        await shared.acquire()  # the fallback grants it
+        apply, late = shared._apply, []
+
+        async def apply_while_granting(arguments: list[Any]) -> None:
+            if not late:  # the first carry: one more grant while it is in flight
+                late.append(asyncio.create_task(shared.acquire()))
+                await asyncio.sleep(0)
+            await apply(arguments)
+
+        shared._apply = apply_while_granting
+        redis_server.start()
+        await until(lambda: not shared.degraded)
+        await late[0]
+        assert await redis_client.zcard(shared.keys.log) == 2  # both in Redis's window
+        shared.release(sent=False)
+        shared.release(sent=False)
+        await until(lambda: len(shared._books) == 0)
+        assert await redis_client.zcard(shared.keys.log) == 0  # both released there too

@@ -258,9 +258,15 @@ class RedisRateLimiter:
         self._queue.answer_all(None)
 
     async def _probe(self) -> None:
-        tag, hold = f"{self._process}:c{next(self._calls)}", self._hold
         async with asyncio.timeout(self.timeout):
-            await carry(self._apply, self._grants, tag=tag, clock=self._clock, hold=hold)
+            # The fallback grants on while a carry is on its way: carry those too, until one
+            # finds nothing more (the outage ends with no await after it).
+            while await self._carry_once():
+                pass
+
+    async def _carry_once(self) -> int:
+        tag, hold = f"{self._process}:c{next(self._calls)}", self._hold
+        return await carry(self._apply, self._grants, tag=tag, clock=self._clock, hold=hold)
 
     async def _apply(self, arguments: list[Any]) -> None:
         keys = [self.keys.log, self.keys.paused, self.keys.void]
