@@ -113,7 +113,8 @@ async def test_a_number_timeout_bounds_the_queue_too_and_says_so(
     assert second.request_sent is False
     assert second.waited >= 0.1 - 0.02
     assert "never left this process" in str(third)
-    assert "1 calls were ahead of it" in str(third)
+    assert "1 call was ahead of it" in str(third)
+    assert "0 calls were ahead of it" in str(second)
     assert "queued 0.1" in str(third)
     assert (fake.request_count, one.in_flight, one.waiting) == (0, 1, 0)
 

@@ -41,7 +41,50 @@ async def test_the_cli_fails_closed_when_redis_is_down(
 ) -> None:
     redis_server.stop()
     assert await cli.run(["webhooks", "list"]) == 1
-    assert "Redis is unavailable" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Redis is unavailable" in err
+    assert "hint: check that Redis answers at WHAUTOCHAT_REDIS_URL, or set " in err
+    assert "WHAUTOCHAT_REDIS_ON_ERROR=fail_open" in err
+    assert env.request_count == 0
+
+
+async def test_the_cli_fails_open_with_one_warning_line_in_its_own_words(
+    env: FakeWhautoChat,
+    redis_server: RedisServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("WHAUTOCHAT_REDIS_ON_ERROR", "fail_open")
+    redis_server.stop()
+    assert await cli.run(["webhooks", "list"]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if "Redis" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith("whautochat: warning: Redis at WHAUTOCHAT_REDIS_URL is unavailable")
+    assert "ratelimit:" not in lines[0]  # no internal key name
+    assert env.request_count == 1
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "hint"),
+    [
+        ("WHAUTOCHAT_REDIS_URL", "redis://:pw123@[bad", "fix or unset WHAUTOCHAT_REDIS_URL (e.g."),
+        ("WHAUTOCHAT_REDIS_ON_ERROR", "ignore", "fix or unset WHAUTOCHAT_REDIS_ON_ERROR"),
+    ],
+)
+async def test_a_bad_redis_variable_is_named_with_a_hint(
+    env: FakeWhautoChat,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+    hint: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert await cli.run(["webhooks", "list"]) == 2
+    err = capsys.readouterr().err
+    assert f"whautochat: error: {variable} " in err
+    assert f"hint: {hint}" in err
+    assert "pw123" not in err
     assert env.request_count == 0
 
 

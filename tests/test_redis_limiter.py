@@ -22,7 +22,7 @@ from whautochat_async import (
     RateLimiter,
     WhautoChat,
 )
-from whautochat_async.errors import ClientClosedError
+from whautochat_async.errors import ClientClosedError, EventLoopError
 from whautochat_async.redis_limiter import RedisRateLimiter, _scripts, limiter_from_env
 from whautochat_async.redis_limiter._grants import Grant
 from whautochat_async.testing import FakeWhautoChat
@@ -284,11 +284,22 @@ async def test_limiter_from_env(redis_server: RedisServer, api_key: str) -> None
         {"lease": -1.0},
         {"probe_interval": True},
         {"limit": (100, 60)},
+        {"fallback_limit": "x"},
+        {"key_prefix": ""},
+        {"key_prefix": b"app"},
+        {"timeout": 1e-9},  # every call would time out
     ],
 )
 def test_invalid_options_are_configuration_errors(options: dict[str, Any]) -> None:
-    with pytest.raises(ConfigurationError):
+    name = next(iter(options))
+    with pytest.raises(ConfigurationError, match=name):
         RedisRateLimiter.from_url("redis://127.0.0.1:1/0", api_key="k", **options)
+
+
+@pytest.mark.parametrize("redis", ["redis://127.0.0.1:1/0", None, object()])
+def test_a_redis_that_is_no_redis_asyncio_client_is_refused(redis: Any) -> None:
+    with pytest.raises(ConfigurationError, match="from_url"):
+        RedisRateLimiter(redis, api_key="k", environ={})
 
 
 def test_an_invalid_url_is_a_configuration_error_that_does_not_quote_it() -> None:
@@ -363,5 +374,28 @@ async def test_release_and_pause_after_aclose_do_not_reopen_the_owned_redis_clie
         with pytest.raises(ClientClosedError):
             await shared.acquire()
         del shared  # a connection reopened by release() or pause() would warn when freed
+        gc.collect()
+    assert [str(warning.message) for warning in caught] == []
+
+
+@pytest.mark.parametrize("policy", ["fail_closed", "fail_open"])
+def test_a_second_event_loop_is_refused_not_taken_for_an_outage(
+    redis_server: RedisServer, api_key: str, policy: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    shared = limiter(redis_server, api_key, on_redis_error=policy)
+
+    async def use(lim: RedisRateLimiter) -> None:
+        await lim.acquire()
+        lim.release(sent=True)
+
+    asyncio.run(use(shared))
+    with pytest.raises(EventLoopError, match="event loop of its first call, which is closed"):
+        asyncio.run(use(shared))  # a second asyncio.run(): never a (false) Redis outage
+    assert not shared.degraded
+    assert [record for record in caplog.records if record.levelname == "WARNING"] == []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(shared.aclose())  # from a new loop: frees the dead loop's connections
+        del shared
         gc.collect()
     assert [str(warning.message) for warning in caught] == []

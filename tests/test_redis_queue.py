@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from whautochat_async import RateLimit
+from whautochat_async import RateLimit, WhautoChat
+from whautochat_async.errors import QueueTimeoutError
+from whautochat_async.ratelimit import LimiterWait, on_limiter_wait
 from whautochat_async.redis_limiter import RedisRateLimiter
+from whautochat_async.testing import FakeWhautoChat
 
 from .redis_server import RedisServer
 
@@ -219,3 +222,44 @@ async def test_shares_go_to_the_process_still_waiting_when_another_gives_up(
         await asyncio.wait_for(asyncio.gather(*waiting), 1.0)  # not capped at half
         for _ in range(4):
             second.release(sent=False)
+
+
+async def test_a_queued_caller_tells_its_wait_listeners_its_place_and_wait(
+    redis_server: RedisServer, api_key: str
+) -> None:
+    heard: list[LimiterWait] = []
+    async with limiter(redis_server, api_key, requests=2, per=5.0) as shared:
+        await shared.acquire()
+        await shared.acquire()  # the window is full, nobody waits: no wait was heard
+        assert heard == []
+        with on_limiter_wait(heard.append):
+            calls = [asyncio.create_task(shared.acquire()) for _ in range(3)]
+            await asyncio.sleep(0.3)  # Redis named when to ask again: the queue naps
+            late = asyncio.create_task(shared.acquire())
+            await asyncio.sleep(0.05)
+        assert [wait.ahead for wait in heard] == [1, 2, 3]  # the first queued behind nobody
+        assert [wait.seconds for wait in heard[:2]] == [0.0, 5.0]  # it asks at once
+        assert 9.0 < heard[-1].seconds <= 10.0  # the next ask (<= per) and a window more
+        for task in [*calls, late]:
+            task.cancel()
+        await asyncio.gather(*calls, late, return_exceptions=True)
+        shared.release(sent=False)
+        shared.release(sent=False)
+
+
+async def test_a_queue_timeout_with_the_redis_limiter_says_how_many_were_ahead(
+    redis_server: RedisServer, api_key: str
+) -> None:
+    async with (
+        FakeWhautoChat(api_key=api_key) as fake,
+        limiter(redis_server, api_key, requests=1, per=5.0) as shared,
+        WhautoChat(
+            api_key, base_url=fake.url, environ={}, rate_limit=shared, timeout=0.3
+        ) as client,
+    ):
+        results = await asyncio.gather(
+            *(client.webhooks.list(limit=1) for _ in range(3)), return_exceptions=True
+        )
+    errors = [result for result in results if isinstance(result, QueueTimeoutError)]
+    assert [error.ahead for error in errors] == [1, 2]
+    assert "1 call was ahead of it" in str(errors[0])

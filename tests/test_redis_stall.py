@@ -139,3 +139,54 @@ async def test_one_prober_backs_off_per_probe_and_returns_after_one_interval(
         assert clock.now - probes[-1] == 30.0  # the next probe found it
         for _ in range(16):
             shared.release(sent=True)
+
+
+async def test_fallback_waiters_join_the_redis_queue_when_redis_returns(
+    redis_server: RedisServer, api_key: str, redis_client: aioredis.Redis
+) -> None:
+    options = {"on_redis_error": "fail_open", "probe_interval": 0.1, "timeout": 0.2}
+    fallback = RateLimit(3, 10.0)  # more than the shared budget's room when Redis returns
+    async with limiter(redis_server, api_key, 2, 10.0, fallback_limit=fallback, **options) as lim:
+        redis_server.stop()
+        for _ in range(3):
+            await lim.acquire()  # the fallback grants them
+        waiter = asyncio.create_task(lim.acquire())  # queued in the full fallback
+        await asyncio.sleep(0.05)
+        redis_server.start()
+        await until(lambda: not lim.degraded)  # the 3 in flight are carried into Redis
+        lim.release(sent=False)  # frees a fallback slot; Redis still holds 2 of 2
+        with pytest.raises(TimeoutError):  # the fallback must not grant it past Redis
+            await asyncio.wait_for(asyncio.shield(waiter), 0.3)
+        assert await redis_client.zcard(lim.keys.log) <= 2
+        lim.release(sent=False)  # now Redis has room: its queue grants the waiter
+        await asyncio.wait_for(waiter, 1.0)
+        assert not lim._grants.to_carry(0.0)[0]  # no grant of the fallback outstanding
+        assert await redis_client.zcard(lim.keys.log) == 2
+        lim.release(sent=False)
+        lim.release(sent=False)
+
+
+async def test_grants_the_fallback_makes_while_the_carry_is_on_its_way_are_carried_too(
+    redis_server: RedisServer, api_key: str, redis_client: aioredis.Redis
+) -> None:
+    options = {"on_redis_error": "fail_open", "probe_interval": 0.1, "timeout": 0.2}
+    async with limiter(redis_server, api_key, requests=4, per=10.0, **options) as shared:
+        redis_server.stop()
+        await shared.acquire()  # the fallback grants it
+        apply, late = shared._apply, []
+
+        async def apply_while_granting(arguments: list[Any]) -> None:
+            if not late:  # the first carry: one more grant while it is in flight
+                late.append(asyncio.create_task(shared.acquire()))
+                await asyncio.sleep(0)
+            await apply(arguments)
+
+        shared._apply = apply_while_granting
+        redis_server.start()
+        await until(lambda: not shared.degraded)
+        await late[0]
+        assert await redis_client.zcard(shared.keys.log) == 2  # both in Redis's window
+        shared.release(sent=False)
+        shared.release(sent=False)
+        await until(lambda: len(shared._books) == 0)
+        assert await redis_client.zcard(shared.keys.log) == 0  # both released there too

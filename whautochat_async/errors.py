@@ -108,7 +108,7 @@ class SessionClosedError(ClientClosedError):
 
 
 class EventLoopError(WhautoChatError, RuntimeError):
-    """The client's own session belongs to another event loop, running or stopped, not closed.
+    """The client's own session (or a RedisRateLimiter) belongs to another event loop.
 
     A session is bound to the loop that opened it: use one client per loop (thread).
     """

@@ -196,7 +196,7 @@ class Requester:
     def _queue_timeout(self, call: Call) -> QueueTimeoutError:
         assert call.queued_since is not None  # only while queued
         waited = self._clock() - call.queued_since
-        ahead = "" if call.queue_ahead is None else f"; {call.queue_ahead} calls were ahead of it"
+        ahead = "" if call.queue_ahead is None else f"; {_calls_ahead(call.queue_ahead)}"
         which = "the request" if call.attempt == 1 else f"attempt {call.attempt}"
         return QueueTimeoutError(
             f"{call.label}: deadline of {call.deadline}s exceeded while waiting for the rate "
@@ -219,3 +219,7 @@ def _smaller(a: float | None, b: float | None) -> float | None:
     if a is None:
         return b
     return a if b is None else min(a, b)
+
+
+def _calls_ahead(count: int) -> str:
+    return "1 call was ahead of it" if count == 1 else f"{count} calls were ahead of it"

@@ -74,7 +74,7 @@ async def run(argv: Sequence[str] | None = None, *, console: Console | None = No
     console.json = getattr(args, "json", False)
     handler: Handler = args.handler
     try:
-        with _debug_log(console.err) if debug else contextlib.nullcontext():
+        with _log(console.err, debug=debug):
             return await handler(args, console)
     except BrokenPipeError:
         return closed_pipe(console.out)
@@ -94,19 +94,35 @@ def closed_pipe(out: TextIO) -> int:
 
 
 @contextlib.contextmanager
-def _debug_log(stream: TextIO) -> Iterator[None]:
-    """The client's debug log on ``stream`` while the command runs."""
+def _log(stream: TextIO, *, debug: bool) -> Iterator[None]:
+    """The client's log on ``stream`` while the command runs: warnings, all with --debug."""
     logger = logging.getLogger("whautochat_async")
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    handler.setFormatter(logging.Formatter("debug: %(message)s") if debug else _Warning())
+    handler.setLevel(logging.DEBUG if debug else logging.WARNING)
     level = logger.level
     logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    if debug:
+        logger.setLevel(logging.DEBUG)
     try:
         yield
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+class _Warning(logging.Formatter):
+    """A warning of the client as a CLI line (a Redis outage in the CLI's own names)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        cause = getattr(record, "redis_outage", None)
+        text = record.getMessage()
+        if cause is not None:  # the library's line names an internal Redis key
+            text = (
+                f"Redis at WHAUTOCHAT_REDIS_URL is unavailable ({cause}); "
+                "going on with this process's own rate limit until it answers"
+            )
+        return f"{PROG}: warning: {text}"
 
 
 def _fail(console: Console, exc: Exception, debug: bool) -> int:

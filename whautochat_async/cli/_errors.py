@@ -14,6 +14,7 @@ from ..errors import (
     InvalidInputError,
     PermissionDeniedError,
     RateLimitError,
+    RateLimiterUnavailableError,
     SyncError,
     UnknownOutcomeError,
     WhautoChatError,
@@ -26,6 +27,9 @@ __all__ = ["CommandError", "Failure", "UsageError", "describe"]
 API_KEY_ENV = "WHAUTOCHAT_API_KEY"
 #: Where the CLI reads the base URL when --base-url is not given.
 BASE_URL_ENV = "WHAUTOCHAT_BASE_URL"
+#: Where the CLI finds the Redis of a shared rate limit, and what it does when Redis fails.
+REDIS_URL_ENV = "WHAUTOCHAT_REDIS_URL"
+REDIS_ON_ERROR_ENV = "WHAUTOCHAT_REDIS_ON_ERROR"
 #: The CLI's command that shows what is on the server, named by every "check" hint.
 LIST_COMMAND = "whautochat webhooks list --all"
 
@@ -81,6 +85,8 @@ def _variable_hint(variable: str) -> str:
         return f"fix {variable}: it must hold the key alone, in printable ASCII"
     if variable == BASE_URL_ENV:
         return f"fix or unset {variable}, or give --base-url"
+    if variable == REDIS_URL_ENV:
+        return f"fix or unset {variable} (e.g. redis://:password@host:6379/0)"
     return f"fix or unset {variable}"
 
 
@@ -95,6 +101,11 @@ def _hint(exc: BaseException) -> str | None:
         return f"check the API key in {API_KEY_ENV}"
     if isinstance(exc, PermissionDeniedError):
         return f"the key in {API_KEY_ENV} may not be allowed to do this"
+    if isinstance(exc, RateLimiterUnavailableError):
+        return (
+            f"check that Redis answers at {REDIS_URL_ENV}, or set {REDIS_ON_ERROR_ENV}=fail_open "
+            "to go on with this process's own rate limit while it does not"
+        )
     if isinstance(exc, RateLimitError):
         wait = "a minute" if exc.retry_after is None else f"{exc.retry_after:.0f} s"
         return f"the API's rate limit is spent: wait {wait} and try again"

@@ -29,8 +29,9 @@ async def carry(
     tag: str,
     clock: Callable[[], float],
     hold: float,
-) -> None:
-    """Probe Redis with one script call that carries the fallback's grants; raises on failure."""
+) -> int:
+    """Probe Redis with one script call that carries the fallback's grants; how many it
+    carried. Raises on failure."""
     now = clock()
     in_flight, finished = grants.to_carry(now)
     ops = []
@@ -49,6 +50,7 @@ async def carry(
             grant.member = None
         raise
     grants.carried(len(finished))
+    return len(ops)
 
 
 async def probe_until_back(

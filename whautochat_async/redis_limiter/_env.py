@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
+from redis.asyncio.connection import parse_url
+
 from .._config import environment
 from ..errors import ConfigurationError
 from ..ratelimit import RateLimit
@@ -39,9 +41,11 @@ def limiter_from_env(
         chosen = env.get(REDIS_ON_ERROR_ENV, "").strip() or "fail_closed"
         if chosen not in ("fail_closed", "fail_open"):
             raise ConfigurationError(
-                f"{REDIS_ON_ERROR_ENV} must be 'fail_closed' or 'fail_open', got {chosen!r}"
+                f"{REDIS_ON_ERROR_ENV} must be 'fail_closed' or 'fail_open', got {chosen!r}",
+                variable=REDIS_ON_ERROR_ENV,
             )
         on_redis_error = cast(OnRedisError, chosen)
+    _check_url(url)
     return RedisRateLimiter.from_url(
         url,
         api_key=api_key,
@@ -51,3 +55,15 @@ def limiter_from_env(
         environ=env,
         **options,
     )
+
+
+def _check_url(url: str) -> None:
+    """Refuse a URL redis-py cannot parse, naming the variable (never quoting its password)."""
+    try:
+        parse_url(url)
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"{REDIS_URL_ENV} is not a valid Redis URL ({type(exc).__name__})",
+            variable=REDIS_URL_ENV,
+            remedy="e.g. redis://:password@host:6379/0, rediss://... or unix:///path",
+        ) from None

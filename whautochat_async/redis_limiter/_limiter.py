@@ -21,6 +21,7 @@ from . import _scripts
 from ._books import Books, Op
 from ._carry import carry, probe_until_back
 from ._grants import Grant, Grants
+from ._loop import LoopBinding, drop_connections
 from ._options import check_options, pool_busy, redis_from_url
 from ._outage import Outage, describe
 from ._queue import GrantQueue
@@ -70,7 +71,9 @@ class RedisRateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        check_options(limit, on_redis_error, timeout=timeout, lease=lease, probe=probe_interval)
+        seconds = {"timeout": timeout, "lease": lease, "probe_interval": probe_interval}
+        fallback, prefix = fallback_limit, key_prefix
+        check_options(redis, limit, on_redis_error, fallback, prefix=prefix, seconds=seconds)
         env = environment() if environ is None else environ
         key = resolve_api_key(api_key, env)
         url = str(resolve_base_url(base_url, env, allow_http=True))
@@ -97,6 +100,7 @@ class RedisRateLimiter:
         self._queue = GrantQueue(self._ask, clock=clock, sleep=sleep, give_back=self._give_back)
         self._prober: asyncio.Task[None] | None = None
         self._closed = False
+        self._loop = LoopBinding()
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisRateLimiter:
@@ -134,16 +138,20 @@ class RedisRateLimiter:
         """
         if self._closed:
             raise ClientClosedError("the rate limiter is closed")
-        member = None if self._outage.active else await self._queue.wait()
-        if member is not None:
-            self._grants.add(Grant(member, fallback=False, expires=self._clock() + self._hold))
-            return
-        await self._fallback.acquire()  # fail-open during an outage
-        grant = Grant(None, fallback=True, expires=self._clock() + self._hold)
-        if not self._outage.active:  # Redis came back while we waited: tell it
-            grant.member = f"{self._process}:f{next(self._calls)}"
-            self._books.add(Op("C", grant.member, number=-1, expires=grant.expires))
-        self._grants.add(grant)
+        self._loop.check()
+        while True:
+            member = None
+            if not self._outage.active:
+                self._queue.notify_queued(requests=self.limit.requests, per=self.limit.per)
+                member = await self._queue.wait()
+            if member is not None:
+                self._grants.add(Grant(member, fallback=False, expires=self._clock() + self._hold))
+                return
+            await self._fallback.acquire()  # fail-open during an outage
+            if self._outage.active:
+                self._grants.add(Grant(None, fallback=True, expires=self._clock() + self._hold))
+                return
+            self._fallback.release(sent=False)  # Redis is back: wait in its queue instead
 
     def release(self, *, sent: bool) -> None:
         """End the granted request: ``sent`` holds the slot ``per`` from now, else frees it.
@@ -152,6 +160,7 @@ class RedisRateLimiter:
         slot has expired by itself. After :meth:`aclose` of a limiter from
         :meth:`from_url`, Redis is not told: the slot ends ``lease + per`` after its grant.
         """
+        self._loop.check(bind=False)
         grant, now = self._grants.take(), self._clock()
         if grant.fallback:
             self._fallback.release(sent=sent)
@@ -170,6 +179,7 @@ class RedisRateLimiter:
         Returns after the first attempt to tell Redis (retried in the background). After
         :meth:`aclose` of a limiter from :meth:`from_url`, only this process pauses.
         """
+        self._loop.check()
         await self._fallback.pause(seconds)
         if self._closed and self._owns_redis:
             return
@@ -182,6 +192,13 @@ class RedisRateLimiter:
         """Fail queued waiters, give pending releases ``timeout`` to land, close our client."""
         if self._closed:
             return
+        if self._loop.dead:  # its tasks ended with it: only the sockets are left
+            self._closed = True
+            if self._owns_redis:
+                drop_connections(self._redis)
+                await self._redis.aclose()
+            return
+        self._loop.check()
         self._closed = True
         await self._queue.close(lambda: ClientClosedError("the rate limiter is closed"), 1.0)
         if self._prober is not None:
@@ -241,9 +258,15 @@ class RedisRateLimiter:
         self._queue.answer_all(None)
 
     async def _probe(self) -> None:
-        tag, hold = f"{self._process}:c{next(self._calls)}", self._hold
         async with asyncio.timeout(self.timeout):
-            await carry(self._apply, self._grants, tag=tag, clock=self._clock, hold=hold)
+            # The fallback grants on while a carry is on its way: carry those too, until one
+            # finds nothing more (the outage ends with no await after it).
+            while await self._carry_once():
+                pass
+
+    async def _carry_once(self) -> int:
+        tag, hold = f"{self._process}:c{next(self._calls)}", self._hold
+        return await carry(self._apply, self._grants, tag=tag, clock=self._clock, hold=hold)
 
     async def _apply(self, arguments: list[Any]) -> None:
         keys = [self.keys.log, self.keys.paused, self.keys.void]

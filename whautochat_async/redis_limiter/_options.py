@@ -28,17 +28,43 @@ def redis_from_url(url: str, timeout: float) -> aioredis.Redis:
         raise ConfigurationError(f"invalid Redis URL ({type(exc).__name__})") from None
 
 
+#: The shortest ``timeout`` accepted: a loopback round trip takes ~0.2 ms, but a busy event
+#: loop or a GC pause adds milliseconds, so a shorter timeout would fail nearly every call.
+MIN_TIMEOUT = 0.01
+
+
 def check_options(
-    limit: RateLimit, on_redis_error: str, *, timeout: float, lease: float, probe: float
+    redis: object,
+    limit: RateLimit,
+    on_redis_error: str,
+    fallback: RateLimit | None,
+    *,
+    prefix: str,
+    seconds: dict[str, float],
 ) -> None:
-    if not isinstance(limit, RateLimit):
-        raise ConfigurationError(f"limit must be a RateLimit, got {limit!r}")
+    """Refuse what can never work (before anything connects): ``ConfigurationError``."""
+    if not isinstance(redis, aioredis.Redis):
+        raise ConfigurationError(
+            f"redis must be a redis.asyncio.Redis client, got {type(redis).__name__}",
+            remedy="or use RedisRateLimiter.from_url(url, ...)",
+        )
+    limits = {"limit": limit, "fallback_limit": limit if fallback is None else fallback}
+    for name, given in limits.items():
+        if not isinstance(given, RateLimit):
+            raise ConfigurationError(f"{name} must be a RateLimit, got {given!r}")
     if on_redis_error not in ("fail_closed", "fail_open"):
         raise ConfigurationError(
             f"on_redis_error must be 'fail_closed' or 'fail_open', got {on_redis_error!r}"
         )
-    for name, value in (("timeout", timeout), ("lease", lease), ("probe_interval", probe)):
+    if not isinstance(prefix, str) or not prefix:
+        raise ConfigurationError(f"key_prefix must be a non-empty str, got {prefix!r}")
+    for name, value in seconds.items():
         check_number(name, value, positive=True, finite=True, error=ConfigurationError)
+    if seconds["timeout"] < MIN_TIMEOUT:
+        raise ConfigurationError(
+            f"timeout must be at least {MIN_TIMEOUT} s (one Redis round trip plus the event "
+            f"loop's latency), got {seconds['timeout']!r}"
+        )
 
 
 def pool_busy(error: BaseException) -> bool:

@@ -31,6 +31,7 @@ class Outage:
                 "until it recovers",
                 self._label,
                 describe(error),
+                extra={"redis_outage": describe(error)},  # for a caller's own wording
             )
         else:
             self.interval = min(self.interval * 2, MAX_PROBE_INTERVAL)

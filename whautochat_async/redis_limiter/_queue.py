@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..ratelimit import notify_wait
+
 __all__ = ["GrantQueue"]
 
 #: What a waiter receives: its member in the Redis log, or None to use the fallback.
@@ -43,6 +45,7 @@ class GrantQueue:
         self._idle = True
         self._poked = False
         self._hint = math.inf
+        self._asks_at: float | None = None  # while napping: when it asks Redis again
         self._closing = False
         self._task: asyncio.Task[None] | None = None
 
@@ -69,6 +72,16 @@ class GrantQueue:
             elif waiter.exception() is None and (member := waiter.result()) is not None:
                 self._give_back(member)  # granted as the cancellation arrived
             raise
+
+    def notify_queued(self, *, requests: int, per: float) -> None:
+        """Tell this task's wait listeners that its caller queues (if it does), and roughly
+        how long: until the next ask (at most ``per``: sooner if our own requests end),
+        plus a window per ``requests`` callers ahead of it."""
+        ahead = self._live
+        if ahead or self._asks_at is not None:
+            soon = 0.0 if self._asks_at is None else self._asks_at - self._clock()
+            soon = min(max(soon, 0.0), per)
+            notify_wait(soon + ahead // requests * per, ahead=ahead)
 
     def hand_out(self, members: list[str]) -> None:
         """Give each member to the next live waiter; members nobody takes go back."""
@@ -137,12 +150,16 @@ class GrantQueue:
 
     async def _nap_until(self, deadline: float, *, own: bool) -> None:
         """Nap until ``deadline`` or a poke; ``own``: the earliest hint may end it sooner."""
-        while not self._poked and not self._closing:
-            if own:
-                deadline = min(deadline, self._hint)
-            left = deadline - self._clock()
-            if left <= 0 or not await self._nap(left):
-                return
+        try:
+            while not self._poked and not self._closing:
+                if own:
+                    deadline = min(deadline, self._hint)
+                self._asks_at = deadline
+                left = deadline - self._clock()
+                if left <= 0 or not await self._nap(left):
+                    return
+        finally:
+            self._asks_at = None
 
     async def _nap(self, seconds: float | None) -> bool:
         """Sleep ``seconds`` (None: until woken); whether something woke it first."""
