@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 from aiohttp import ClientResponse
 
 from whautochat_async import WhautoChat
+from whautochat_async.ratelimit import _registry as limiter_registry
 from whautochat_async.testing import FakeWhautoChat
 
 from .redis_server import RedisServer, running_redis
@@ -28,6 +29,17 @@ class _CompatClientResponse(ClientResponse):
     def __init__(self, *args: Any, stream_writer: Any = None, **kwargs: Any) -> None:
         writer = stream_writer or SimpleNamespace(output_size=0)
         super().__init__(*args, stream_writer=writer, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def fresh_limiter_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with an empty process-wide limiter registry.
+
+    A limiter another test left busy (a slot held for its ``per``) would otherwise meet this
+    test's clients whenever the fake server gets the same port again, and a different
+    RateLimit for the same key and URL is refused.
+    """
+    monkeypatch.setattr(limiter_registry, "_registry", limiter_registry._Registry())
 
 
 @pytest.fixture
