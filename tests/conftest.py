@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -18,6 +19,7 @@ from whautochat_async.testing import FakeWhautoChat
 from .redis_server import RedisServer, running_redis
 
 API_KEY = "sk-test-0123456789abcdef"
+_KEY_NUMBERS = itertools.count()
 
 
 class _CompatClientResponse(ClientResponse):
@@ -40,6 +42,12 @@ def fresh_limiter_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     RateLimit for the same key and URL is refused.
     """
     monkeypatch.setattr(limiter_registry, "_registry", limiter_registry._Registry())
+
+
+@pytest.fixture
+def api_key() -> str:
+    """A key of this test's own (the process-wide limiters are kept per key)."""
+    return f"sk-test-{next(_KEY_NUMBERS):04d}-0123456789abcdef"
 
 
 @pytest.fixture

@@ -17,8 +17,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from whautochat_async import RateLimit
+from whautochat_async.redis_limiter import RedisRateLimiter
 
 __all__ = ["RedisServer", "redis_server_binary", "running_redis"]
 
@@ -140,3 +144,17 @@ def running_redis() -> Iterator[RedisServer]:
             yield server
         finally:
             server.stop()
+
+
+#: The API base URL the Redis limiter tests budget for (no request goes there).
+LIMITER_BASE_URL = "https://api.whauto.chat"
+
+
+def from_url_limiter(
+    server: RedisServer, api_key: str, requests: int, per: float, **options: Any
+) -> RedisRateLimiter:
+    """A RedisRateLimiter with its own Redis client on ``server``, at ``requests`` per ``per``."""
+    limit = RateLimit(requests, per)
+    return RedisRateLimiter.from_url(
+        server.url, api_key=api_key, base_url=LIMITER_BASE_URL, limit=limit, **options
+    )

@@ -8,7 +8,6 @@ fraction of a second per window, with the same default timeout model.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import AsyncIterator
 
 import pytest
@@ -27,13 +26,6 @@ from whautochat_async.testing import FakeWhautoChat
 
 WINDOW = 0.4
 LIMIT = RateLimit(4, WINDOW)
-_numbers = itertools.count()
-
-
-@pytest.fixture
-def api_key() -> str:
-    """A key per test: the process-wide registry must not carry budgets between tests."""
-    return f"sk-queue-secret-{next(_numbers):04d}-0123456789abcdef"
 
 
 @pytest.fixture

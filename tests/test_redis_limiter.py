@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import itertools
 import math
 import subprocess
 import sys
@@ -30,13 +29,6 @@ from whautochat_async.testing import FakeWhautoChat
 from .redis_server import RedisServer
 
 BASE_URL = "https://api.whauto.chat"
-_keys = itertools.count()
-
-
-@pytest.fixture
-def api_key() -> str:
-    """A key of its own per test: the fail-open fallback is a process-wide registry."""
-    return f"sk-redis-secret-{next(_keys):04d}-0123456789abcdef"
 
 
 def limiter(

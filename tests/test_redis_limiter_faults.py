@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import itertools
 import logging
 import time
 import warnings
@@ -22,14 +21,7 @@ from whautochat_async.testing import FakeWhautoChat
 
 from .redis_server import RedisServer
 
-_keys = itertools.count()
 EVENTS = ["contact_created"]
-
-
-@pytest.fixture
-def api_key() -> str:
-    """A key of its own per test: the fail-open fallback is a process-wide registry."""
-    return f"sk-redis-fault-{next(_keys):04d}-0123456789abcdef"
 
 
 @pytest.fixture

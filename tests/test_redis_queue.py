@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 from typing import Any
 
 import pytest
@@ -17,22 +16,9 @@ from whautochat_async.ratelimit import LimiterWait, on_limiter_wait
 from whautochat_async.redis_limiter import RedisRateLimiter
 from whautochat_async.testing import FakeWhautoChat
 
+from .redis_server import LIMITER_BASE_URL as BASE_URL
 from .redis_server import RedisServer
-
-BASE_URL = "https://api.whauto.chat"
-_keys = itertools.count()
-
-
-@pytest.fixture
-def api_key() -> str:
-    """A key of its own per test: the fail-open fallback is a process-wide registry."""
-    return f"sk-redis-queue-{next(_keys):04d}-0123456789abcdef"
-
-
-def limiter(server: RedisServer, api_key: str, requests: int, per: float, **options: Any) -> Any:
-    return RedisRateLimiter.from_url(
-        server.url, api_key=api_key, base_url=BASE_URL, limit=RateLimit(requests, per), **options
-    )
+from .redis_server import from_url_limiter as limiter
 
 
 async def evalsha_calls(client: aioredis.Redis) -> int:

@@ -12,25 +12,11 @@ import pytest
 import redis.asyncio as aioredis
 
 from whautochat_async import RateLimit
-from whautochat_async.redis_limiter import RateLimiterUnavailableError, RedisRateLimiter
+from whautochat_async.redis_limiter import RateLimiterUnavailableError
 
 from .redis_server import RedisServer
+from .redis_server import from_url_limiter as limiter
 from .virtual_time import VirtualTime
-
-BASE_URL = "https://api.whauto.chat"
-_keys = itertools.count()
-
-
-@pytest.fixture
-def api_key() -> str:
-    """A key of its own per test: the fail-open fallback is a process-wide registry."""
-    return f"sk-redis-stall-{next(_keys):04d}-0123456789abcdef"
-
-
-def limiter(server: RedisServer, api_key: str, requests: int, per: float, **options: Any) -> Any:
-    return RedisRateLimiter.from_url(
-        server.url, api_key=api_key, base_url=BASE_URL, limit=RateLimit(requests, per), **options
-    )
 
 
 async def until(condition: Any, limit: float = 3.0) -> None:
