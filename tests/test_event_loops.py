@@ -72,6 +72,16 @@ def run_on_a_loop_closed_by_hand(coro: Coroutine[Any, Any, object]) -> None:
         loop.close()
 
 
+def used_on_a_loop_closed_by_hand(url: str) -> tuple[WhautoChat, tuple[Any, ...]]:
+    """A client whose sessions belong to a loop closed by hand, and those sessions."""
+    client = WhautoChat(API_KEY, base_url=url, environ={})
+    run_on_a_loop_closed_by_hand(list_and_create(client))
+    dead = client._requester.transport.owned_sessions
+    assert dead
+    assert not any(session.closed for session in dead)  # the loop's shutdown never ran
+    return client, dead
+
+
 def no_resource_warning_at_collection() -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -125,12 +135,7 @@ def test_a_loop_still_running_in_another_thread_is_a_clear_error(
 def test_a_loop_closed_by_hand_leaves_nothing_for_the_next_loop(
     server_thread: tuple[LoopThread, str],
 ) -> None:
-    _, url = server_thread
-    client = WhautoChat(API_KEY, base_url=url, environ={})
-    run_on_a_loop_closed_by_hand(list_and_create(client))
-    dead = client._requester.transport.owned_sessions
-    assert dead
-    assert not any(session.closed for session in dead)  # the loop's shutdown never ran
+    client, dead = used_on_a_loop_closed_by_hand(server_thread[1])
 
     async def list_then_close() -> Page:
         try:
@@ -146,12 +151,8 @@ def test_a_loop_closed_by_hand_leaves_nothing_for_the_next_loop(
 def test_close_releases_the_sessions_of_a_loop_closed_by_hand(
     server_thread: tuple[LoopThread, str],
 ) -> None:
-    _, url = server_thread
-    client = WhautoChat(API_KEY, base_url=url, environ={})
-    run_on_a_loop_closed_by_hand(list_and_create(client))
-    dead = client._requester.transport.owned_sessions
+    client, dead = used_on_a_loop_closed_by_hand(server_thread[1])
     asyncio.run(client.close())  # from a new loop: the dead one cannot run anything
-    assert dead
     assert all(session.closed for session in dead)
     no_resource_warning_at_collection()
 
