@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
+from .._config import REDIS_URL_ENV
 from .._version import __version__
 from . import completion, demo, fake_server, webhooks
 from ._common import Handler, help_handler
@@ -119,7 +120,7 @@ class _Warning(logging.Formatter):
         text = record.getMessage()
         if cause is not None:  # the library's line names an internal Redis key
             text = (
-                f"Redis at WHAUTOCHAT_REDIS_URL is unavailable ({cause}); "
+                f"Redis at {REDIS_URL_ENV} is unavailable ({cause}); "
                 "going on with this process's own rate limit until it answers"
             )
         return f"{PROG}: warning: {text}"

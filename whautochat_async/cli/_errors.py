@@ -6,6 +6,7 @@ import errno
 import re
 from typing import NamedTuple
 
+from .._config import API_KEY_ENV, BASE_URL_ENV, REDIS_ON_ERROR_ENV, REDIS_URL_ENV
 from ..errors import (
     APIConnectionError,
     APITimeoutError,
@@ -23,13 +24,6 @@ from ._options import suggest_event
 
 __all__ = ["CommandError", "Failure", "UsageError", "describe"]
 
-#: Where the CLI reads the key (the client's own environment variable).
-API_KEY_ENV = "WHAUTOCHAT_API_KEY"
-#: Where the CLI reads the base URL when --base-url is not given.
-BASE_URL_ENV = "WHAUTOCHAT_BASE_URL"
-#: Where the CLI finds the Redis of a shared rate limit, and what it does when Redis fails.
-REDIS_URL_ENV = "WHAUTOCHAT_REDIS_URL"
-REDIS_ON_ERROR_ENV = "WHAUTOCHAT_REDIS_ON_ERROR"
 #: The CLI's command that shows what is on the server, named by every "check" hint.
 LIST_COMMAND = "whautochat webhooks list --all"
 
@@ -115,7 +109,7 @@ def _hint(exc: BaseException) -> str | None:
         return "the API did not answer in time; try again, or check --base-url"
     if isinstance(exc, APIConnectionError) and not exc.request_sent:
         return (
-            "nothing answers at that address: check --base-url (or WHAUTOCHAT_BASE_URL), "
+            f"nothing answers at that address: check --base-url (or {BASE_URL_ENV}), "
             "or start a local fake API with `whautochat fake-server`"
         )
     if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
