@@ -80,7 +80,7 @@ async def run(argv: Sequence[str] | None = None, *, console: Console | None = No
     except BrokenPipeError:
         return closed_pipe(console.out)
     except Exception as exc:
-        return _fail(console, exc, debug)
+        return _fail(console, exc, debug, args)
 
 
 def closed_pipe(out: TextIO) -> int:
@@ -126,11 +126,11 @@ class _Warning(logging.Formatter):
         return f"{PROG}: warning: {text}"
 
 
-def _fail(console: Console, exc: Exception, debug: bool) -> int:
+def _fail(console: Console, exc: Exception, debug: bool, args: argparse.Namespace) -> int:
     if debug:
         traceback.print_exception(exc, file=console.err)
     if is_expected(exc):
-        message, hint, code = describe(exc)
+        message, hint, code = describe(exc, args)
     else:  # a bug: still one line, the traceback with --debug
         message = f"internal error ({type(exc).__name__}): {describe(exc).message}"
         hint, code = None if debug else "run again with --debug for the traceback", 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import errno
 import re
+import shlex
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from .._config import API_KEY_ENV, BASE_URL_ENV, REDIS_ON_ERROR_ENV, REDIS_URL_ENV
@@ -25,7 +28,7 @@ from ._options import suggest_event
 __all__ = ["CommandError", "Failure", "UsageError", "describe"]
 
 #: The CLI's command that shows what is on the server, named by every "check" hint.
-LIST_COMMAND = "whautochat webhooks list --all"
+_LIST_WORDS = ("webhooks", "list", "--all")
 
 # The library speaks Python (keyword arguments); the command line has options for them.
 _CLI_NAMES = (
@@ -58,7 +61,18 @@ class Failure(NamedTuple):
 USAGE_ERRORS = (UsageError, ConfigurationError, InvalidInputError, SyncError)
 
 
-def describe(exc: BaseException) -> Failure:
+def check_command(args: argparse.Namespace | None, words: Sequence[str] = _LIST_WORDS) -> str:
+    """The command line of ``words`` against the server ``args`` named (--base-url and all)."""
+    line = ["whautochat", *words]
+    base_url = getattr(args, "base_url", None)
+    if base_url:
+        line += ["--base-url", base_url]
+    if getattr(args, "allow_insecure_http", False):
+        line.append("--allow-insecure-http")
+    return shlex.join(line)
+
+
+def describe(exc: BaseException, args: argparse.Namespace | None = None) -> Failure:
     """The message (one line, in the CLI's names), a hint where one helps, and the exit code."""
     text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     if isinstance(exc, OSError) and exc.filename:
@@ -70,7 +84,7 @@ def describe(exc: BaseException) -> Failure:
             text = text.replace(python, cli)
     message = " ".join(text.split()) or type(exc).__name__
     code = 2 if isinstance(exc, USAGE_ERRORS) else 1
-    return Failure(message, _hint(exc), code)
+    return Failure(message, _hint(exc, args), code)
 
 
 def _variable_hint(variable: str) -> str:
@@ -84,7 +98,7 @@ def _variable_hint(variable: str) -> str:
     return f"fix or unset {variable}"
 
 
-def _hint(exc: BaseException) -> str | None:
+def _hint(exc: BaseException, args: argparse.Namespace | None) -> str | None:
     if isinstance(exc, ConfigurationError) and exc.variable:
         return _variable_hint(exc.variable)
     unknown_event = _UNKNOWN_EVENT.search(str(exc)) if isinstance(exc, InvalidInputError) else None
@@ -104,7 +118,9 @@ def _hint(exc: BaseException) -> str | None:
         wait = "a minute" if exc.retry_after is None else f"{exc.retry_after:.0f} s"
         return f"the API's rate limit is spent: wait {wait} and try again"
     if isinstance(exc, UnknownOutcomeError):
-        return f"the write may have happened: check with `{LIST_COMMAND}` before retrying"
+        return (
+            f"the write may have happened: check with `{check_command(args)}` before retrying"
+        )
     if isinstance(exc, APITimeoutError):
         return "the API did not answer in time; try again, or check --base-url"
     if isinstance(exc, APIConnectionError) and not exc.request_sent:
