@@ -166,11 +166,12 @@ async def test_an_unknown_event_gets_the_closest_name(
     assert env.request_count == 0
 
 
+@pytest.mark.parametrize("given", ["contact_tag_aded", "contact_tag_'added"])
 async def test_an_unknown_event_in_a_spec_file_gets_a_suggestion(
-    env: FakeWhautoChat, capsys: Any, tmp_path: Path
+    env: FakeWhautoChat, capsys: Any, tmp_path: Path, given: str
 ) -> None:
     path = tmp_path / "h.json"
-    spec = {"name": "a", "serverUrl": "https://a.io", "events": ["contact_tag_aded"]}
+    spec = {"name": "a", "serverUrl": "https://a.io", "events": [given]}
     path.write_text(json.dumps([spec]))
     code, _, err = await run(capsys, "webhooks", "sync", str(path))
     assert code == 2

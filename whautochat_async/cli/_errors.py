@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import re
 import shlex
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -36,9 +35,6 @@ _CLI_NAMES = (
     ("pass allow_insecure_http=True", "pass --allow-insecure-http"),
     ("base_url", "--base-url"),
 )
-
-# How the library names a bad event (in a spec file, say): the CLI suggests the closest.
-_UNKNOWN_EVENT = re.compile(r"unknown event name '([^']*)'")
 
 
 class UsageError(Exception):
@@ -98,12 +94,23 @@ def _variable_hint(variable: str) -> str:
     return f"fix or unset {variable}"
 
 
+def _unknown_event(exc: BaseException) -> str | None:
+    """The bad event name an InvalidInputError carries, here or in what it was raised from."""
+    # A spec file's error wraps the library's (``raise ... from``), naming where it was.
+    cause: BaseException | None = exc
+    while isinstance(cause, InvalidInputError):
+        if cause.unknown_event is not None:
+            return cause.unknown_event
+        cause = cause.__cause__
+    return None
+
+
 def _hint(exc: BaseException, args: argparse.Namespace | None) -> str | None:
     if isinstance(exc, ConfigurationError) and exc.variable:
         return _variable_hint(exc.variable)
-    unknown_event = _UNKNOWN_EVENT.search(str(exc)) if isinstance(exc, InvalidInputError) else None
-    if unknown_event:
-        suggestion = suggest_event(unknown_event.group(1))
+    unknown_event = _unknown_event(exc)
+    if unknown_event is not None:
+        suggestion = suggest_event(unknown_event)
         return f"did you mean {suggestion!r}?" if suggestion else None
     if isinstance(exc, AuthenticationError):
         return f"check the API key in {API_KEY_ENV}"
@@ -118,9 +125,7 @@ def _hint(exc: BaseException, args: argparse.Namespace | None) -> str | None:
         wait = "a minute" if exc.retry_after is None else f"{exc.retry_after:.0f} s"
         return f"the API's rate limit is spent: wait {wait} and try again"
     if isinstance(exc, UnknownOutcomeError):
-        return (
-            f"the write may have happened: check with `{check_command(args)}` before retrying"
-        )
+        return f"the write may have happened: check with `{check_command(args)}` before retrying"
     if isinstance(exc, APITimeoutError):
         return "the API did not answer in time; try again, or check --base-url"
     if isinstance(exc, APIConnectionError) and not exc.request_sent:
