@@ -19,7 +19,7 @@ import attrs
 from .._validation import check_positive_int
 from ..errors import InvalidInputError
 from ..models import DeleteResult, Event, Webhook, WebhookChanges, WebhookSpec
-from ..ratelimit._wait import on_limiter_wait
+from ..ratelimit import on_limiter_wait
 from ._checks import SyncKey, check_specs, key_function
 from ._plan import SyncAction, SyncOutcome, plan_checked
 
@@ -146,9 +146,7 @@ async def sync_webhooks(
         )
     if dry_run:
         return SyncReport(outcomes=plan, dry_run=True)
-    return await apply_plan(
-        webhooks, plan, concurrency=concurrency, on_progress=on_progress, on_wait=on_wait
-    )
+    return await _apply_checked(webhooks, plan, concurrency, on_progress, on_wait)
 
 
 async def plan_webhooks(
@@ -183,6 +181,17 @@ async def apply_plan(
 ) -> SyncReport:
     """Carry out the writes of ``plan``, at most ``concurrency`` at a time."""
     _check_options(concurrency, on_progress, on_wait)
+    return await _apply_checked(webhooks, plan, concurrency, on_progress, on_wait)
+
+
+async def _apply_checked(
+    webhooks: WebhookWriter,
+    plan: Iterable[SyncOutcome],
+    concurrency: int,
+    on_progress: ProgressCallback | None,
+    on_wait: WaitCallback | None,
+) -> SyncReport:
+    """:func:`apply_plan` with its options already checked."""
     outcomes = list(plan)
     writes = [index for index, outcome in enumerate(outcomes) if outcome.is_write]
     total = len(writes)
