@@ -11,8 +11,15 @@ from ..client import WhautoChat
 from ..errors import InvalidInputError
 from ..models import Webhook, WebhookSpec
 from ..resources.webhooks import Webhooks
-from ..specs import load_specs
-from ..sync import KEY_FIELDS, SyncAction, SyncOutcome, SyncReport, apply_plan, plan_webhooks
+from ..sync import (
+    KEY_FIELDS,
+    SyncAction,
+    SyncOutcome,
+    SyncReport,
+    apply_plan,
+    load_specs,
+    plan_webhooks,
+)
 from ._common import UsageError, confirm, open_client
 from ._errors import check_command
 from ._options import add_api_options, add_json_option, positive_int
