@@ -102,11 +102,11 @@ class SyncReport:
                 counts[outcome.action] += 1
         return counts
 
-    def summary(self) -> str:
+    def summary(self, *, failed: bool = True) -> str:
         """One line, e.g. ``2 created, 1 updated, 0 deleted, 5 unchanged, 1 failed``."""
         verbs = _PLANNED if self.dry_run else _DONE
         parts = [f"{number} {verbs[action]}" for action, number in self.counts.items()]
-        return ", ".join([*parts, f"{len(self.failures)} failed"])
+        return ", ".join([*parts, f"{len(self.failures)} failed"] if failed else parts)
 
 
 _DONE = {
