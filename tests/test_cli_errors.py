@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import functools
+import io
 import json
 import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +24,16 @@ from whautochat_async import (
     RateLimitError,
     UnknownOutcomeError,
     WhautoChat,
+    cli,
 )
 from whautochat_async._http.protocol import Response
 from whautochat_async.cli import _common
 from whautochat_async.cli._common import open_client
-from whautochat_async.cli._errors import describe
+from whautochat_async.cli._errors import check_command, describe
+from whautochat_async.cli._output import Console
 from whautochat_async.testing import FakeWhautoChat
 
+from .conftest import API_KEY
 from .test_cli import env, run
 
 __all__ = ["env"]  # the fixture, shared with test_cli.py
@@ -160,11 +166,12 @@ async def test_an_unknown_event_gets_the_closest_name(
     assert env.request_count == 0
 
 
+@pytest.mark.parametrize("given", ["contact_tag_aded", "contact_tag_'added"])
 async def test_an_unknown_event_in_a_spec_file_gets_a_suggestion(
-    env: FakeWhautoChat, capsys: Any, tmp_path: Path
+    env: FakeWhautoChat, capsys: Any, tmp_path: Path, given: str
 ) -> None:
     path = tmp_path / "h.json"
-    spec = {"name": "a", "serverUrl": "https://a.io", "events": ["contact_tag_aded"]}
+    spec = {"name": "a", "serverUrl": "https://a.io", "events": [given]}
     path.write_text(json.dumps([spec]))
     code, _, err = await run(capsys, "webhooks", "sync", str(path))
     assert code == 2
@@ -237,3 +244,54 @@ async def test_a_bad_base_url_option_is_named_as_the_option(
     code, _, err = await run(capsys, "webhooks", "list", "--base-url", "http://127.0.0.1:99999")
     assert code == 2
     assert err == "whautochat: error: --base-url is not a URL: 'http://127.0.0.1:99999'\n"
+
+
+def test_check_hints_name_the_server_the_command_was_given() -> None:
+    assert check_command(None) == "whautochat webhooks list --all"
+    args = argparse.Namespace(base_url="http://127.0.0.1:8080/a b", allow_insecure_http=True)
+    named = "--base-url 'http://127.0.0.1:8080/a b' --allow-insecure-http"
+    assert check_command(args) == f"whautochat webhooks list --all {named}"
+    assert check_command(args, ["webhooks", "sync", "my hooks.toml", "--dry-run"]) == (
+        f"whautochat webhooks sync 'my hooks.toml' --dry-run {named}"
+    )
+    hint = describe(UnknownOutcomeError("POST /v1/webhooks: no answer"), args).hint
+    assert f"`whautochat webhooks list --all {named}`" in str(hint)
+
+
+class _RecordingConsole(Console):
+    """A console that keeps the check command of every write it is told of."""
+
+    checks: list[str]
+
+    @contextlib.contextmanager
+    def writing(self, what: str | Callable[[], str], check: str) -> Iterator[None]:
+        self.checks.append(check)
+        with super().writing(what, check):
+            yield
+
+
+async def test_every_write_names_the_base_url_in_its_check(
+    fake: FakeWhautoChat, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("WHAUTOCHAT_API_KEY", API_KEY)
+    monkeypatch.delenv("WHAUTOCHAT_BASE_URL", raising=False)
+    hook = fake.seed_webhooks(1)[0]["id"]
+    spec = tmp_path / "hooks.toml"
+    spec.write_text(
+        '[[webhooks]]\nname = "b"\nserverUrl = "https://b.io"\nevents = ["contact_created"]'
+    )
+    console = _RecordingConsole(io.StringIO(), io.StringIO(), io.StringIO())
+    console.checks = []
+    server = ["--base-url", fake.url, "--allow-insecure-http"]
+    for argv in (
+        ["create", "--name=a", "--server-url=https://a.io", "--event=contact_created"],
+        ["update", hook, "--name=renamed"],
+        ["delete", hook, "--yes"],
+        ["sync", str(spec), "--yes"],
+    ):
+        code = await cli.run(["webhooks", *argv, *server], console=console)
+        assert code == 0, console.err.getvalue()
+    assert len(console.checks) == 4
+    assert all(
+        check.endswith(f"--base-url {fake.url} --allow-insecure-http") for check in console.checks
+    )

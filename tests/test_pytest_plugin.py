@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -72,7 +73,7 @@ def test_markers_pass_options_and_the_closest_wins(pytester: pytest.Pytester) ->
             assert "503" in str(caught.value)
 
         async def test_defaults(whautochat_fake):
-            assert whautochat_fake.api_key == "test-key"
+            assert whautochat_fake.api_key.startswith("test-key-")
             assert whautochat_fake.max_page_size == 2
         """
     )
@@ -98,6 +99,36 @@ def test_fake_and_client_are_closed_after_the_test(pytester: pytest.Pytester) ->
             assert seen["client"].closed
             with pytest.raises(ConnectionRefusedError):
                 socket.create_connection((seen["url"].host, seen["url"].port), timeout=5)
+        """
+    )
+    pytester.runpytest_inprocess("-W", "error", "-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_each_test_has_a_key_of_its_own_so_a_busy_limiter_stays_behind(
+    pytester: pytest.Pytester,
+) -> None:
+    with socket.socket() as probe:  # a port both tests' fakes take, one after the other
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    pytester.makeini(AUTO_INI)
+    pytester.makepyfile(
+        f"""
+        import pytest
+        from whautochat_async import RateLimit
+
+        pytestmark = pytest.mark.whautochat_fake(port={port})
+        keys = []
+
+        @pytest.mark.whautochat_client(rate_limit=RateLimit(1, 3600))
+        async def test_spends_an_hours_budget(whautochat_fake, whautochat_client):
+            keys.append(whautochat_fake.api_key)
+            await whautochat_client.webhooks.list()
+
+        @pytest.mark.whautochat_client(rate_limit=RateLimit(2, 3600))
+        async def test_then_another_budget_on_the_same_port(whautochat_fake, whautochat_client):
+            keys.append(whautochat_fake.api_key)
+            await whautochat_client.webhooks.list()
+            assert len(set(keys)) == 2
         """
     )
     pytester.runpytest_inprocess("-W", "error", "-p", "no:randomly").assert_outcomes(passed=2)

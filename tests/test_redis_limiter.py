@@ -391,3 +391,21 @@ def test_a_second_event_loop_is_refused_not_taken_for_an_outage(
         del shared
         gc.collect()
     assert [str(warning.message) for warning in caught] == []
+
+
+@pytest.mark.parametrize("client_first", [True, False])
+async def test_a_fallback_share_coexists_with_a_client_at_the_keys_limit(
+    api_key: str, client_first: bool
+) -> None:
+    def with_a_share() -> RedisRateLimiter:
+        return RedisRateLimiter.from_url(
+            "redis://127.0.0.1:1/0", api_key=api_key, base_url=BASE_URL, environ={},
+            fallback_limit=RateLimit(25, 60.0),
+        )  # fmt: skip
+
+    first = None if client_first else with_a_share()
+    async with WhautoChat(api_key, base_url=BASE_URL) as client:
+        shared = first or with_a_share()
+        assert client.rate_limiter is not None
+        assert (shared._fallback.requests, shared._fallback.per) == (25, 60.0)
+    await shared.aclose()

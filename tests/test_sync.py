@@ -158,6 +158,7 @@ async def test_dry_run_writes_nothing(client: WhautoChat, fake: FakeWhautoChat) 
     )
     assert report.dry_run
     assert report.summary() == "1 to create, 1 to update, 2 to delete, 0 unchanged, 0 failed"
+    assert report.summary(failed=False) == "1 to create, 1 to update, 2 to delete, 0 unchanged"
     assert (spent.gets, spent.writes) == (listing, 0)
     assert fake.webhooks == before
     assert calls == []

@@ -14,6 +14,10 @@ from .errors import ConfigurationError
 
 API_KEY_ENV = "WHAUTOCHAT_API_KEY"
 BASE_URL_ENV = "WHAUTOCHAT_BASE_URL"
+# The shared limiter's variables live here, not in redis_limiter, so the CLI names them
+# without importing redis (an optional extra).
+REDIS_URL_ENV = "WHAUTOCHAT_REDIS_URL"
+REDIS_ON_ERROR_ENV = "WHAUTOCHAT_REDIS_ON_ERROR"
 DEFAULT_BASE_URL = "https://api.whauto.chat"
 
 

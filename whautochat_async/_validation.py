@@ -184,7 +184,9 @@ def _check_event(event: Any, allowed_unknown: frozenset[Event] | None) -> Event:
             return EVENTS_BY_VALUE[event]
         if allowed_unknown is None or event in allowed_unknown:
             return event
-    raise InvalidInputError(f"unknown event name {event!r}; valid names: {_VALID_EVENTS}")
+    error = InvalidInputError(f"unknown event name {event!r}; valid names: {_VALID_EVENTS}")
+    error.unknown_event = event if isinstance(event, str) else None
+    raise error
 
 
 def check_webhook_id(webhook_id: Any) -> str:

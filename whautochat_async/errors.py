@@ -98,6 +98,9 @@ class ConfigurationError(WhautoChatError, ValueError):
 class InvalidInputError(WhautoChatError, ValueError):
     """An argument is invalid; raised before any request is sent."""
 
+    #: The event name that was wrong, when an unknown one was (so a caller may suggest one).
+    unknown_event: str | None = None
+
 
 class ClientClosedError(WhautoChatError, RuntimeError):
     """The client was closed; create a new one."""

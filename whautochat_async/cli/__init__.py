@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
+from .._config import REDIS_URL_ENV
 from .._version import __version__
 from . import completion, demo, fake_server, webhooks
 from ._common import Handler, help_handler
@@ -79,7 +80,7 @@ async def run(argv: Sequence[str] | None = None, *, console: Console | None = No
     except BrokenPipeError:
         return closed_pipe(console.out)
     except Exception as exc:
-        return _fail(console, exc, debug)
+        return _fail(console, exc, debug, args)
 
 
 def closed_pipe(out: TextIO) -> int:
@@ -119,17 +120,17 @@ class _Warning(logging.Formatter):
         text = record.getMessage()
         if cause is not None:  # the library's line names an internal Redis key
             text = (
-                f"Redis at WHAUTOCHAT_REDIS_URL is unavailable ({cause}); "
+                f"Redis at {REDIS_URL_ENV} is unavailable ({cause}); "
                 "going on with this process's own rate limit until it answers"
             )
         return f"{PROG}: warning: {text}"
 
 
-def _fail(console: Console, exc: Exception, debug: bool) -> int:
+def _fail(console: Console, exc: Exception, debug: bool, args: argparse.Namespace) -> int:
     if debug:
         traceback.print_exception(exc, file=console.err)
     if is_expected(exc):
-        message, hint, code = describe(exc)
+        message, hint, code = describe(exc, args)
     else:  # a bug: still one line, the traceback with --debug
         message = f"internal error ({type(exc).__name__}): {describe(exc).message}"
         hint, code = None if debug else "run again with --debug for the traceback", 1

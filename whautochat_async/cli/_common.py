@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, TextIO
 
+from .._config import REDIS_URL_ENV
 from ..client import WhautoChat
 from ..models import Webhook
 from ..pagination import AsyncPaginator
@@ -63,12 +64,12 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[WhautoChat]:
 
 def _shared_limiter(base_url: str | None) -> RedisRateLimiter | None:
     """The Redis limiter named by ``WHAUTOCHAT_REDIS_URL``, or None (the extra is optional)."""
-    if not os.environ.get("WHAUTOCHAT_REDIS_URL", "").strip():
+    if not os.environ.get(REDIS_URL_ENV, "").strip():
         return None
     try:
         from ..redis_limiter import limiter_from_env
     except ImportError as exc:
-        raise UsageError(f"WHAUTOCHAT_REDIS_URL is set, but {exc}") from None
+        raise UsageError(f"{REDIS_URL_ENV} is set, but {exc}") from None
     return limiter_from_env(base_url=base_url)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import errno
-import re
+import shlex
+from collections.abc import Sequence
 from typing import NamedTuple
 
+from .._config import API_KEY_ENV, BASE_URL_ENV, REDIS_ON_ERROR_ENV, REDIS_URL_ENV
 from ..errors import (
     APIConnectionError,
     APITimeoutError,
@@ -23,15 +26,8 @@ from ._options import suggest_event
 
 __all__ = ["CommandError", "Failure", "UsageError", "describe"]
 
-#: Where the CLI reads the key (the client's own environment variable).
-API_KEY_ENV = "WHAUTOCHAT_API_KEY"
-#: Where the CLI reads the base URL when --base-url is not given.
-BASE_URL_ENV = "WHAUTOCHAT_BASE_URL"
-#: Where the CLI finds the Redis of a shared rate limit, and what it does when Redis fails.
-REDIS_URL_ENV = "WHAUTOCHAT_REDIS_URL"
-REDIS_ON_ERROR_ENV = "WHAUTOCHAT_REDIS_ON_ERROR"
 #: The CLI's command that shows what is on the server, named by every "check" hint.
-LIST_COMMAND = "whautochat webhooks list --all"
+_LIST_WORDS = ("webhooks", "list", "--all")
 
 # The library speaks Python (keyword arguments); the command line has options for them.
 _CLI_NAMES = (
@@ -39,9 +35,6 @@ _CLI_NAMES = (
     ("pass allow_insecure_http=True", "pass --allow-insecure-http"),
     ("base_url", "--base-url"),
 )
-
-# How the library names a bad event (in a spec file, say): the CLI suggests the closest.
-_UNKNOWN_EVENT = re.compile(r"unknown event name '([^']*)'")
 
 
 class UsageError(Exception):
@@ -64,7 +57,18 @@ class Failure(NamedTuple):
 USAGE_ERRORS = (UsageError, ConfigurationError, InvalidInputError, SyncError)
 
 
-def describe(exc: BaseException) -> Failure:
+def check_command(args: argparse.Namespace | None, words: Sequence[str] = _LIST_WORDS) -> str:
+    """The command line of ``words`` against the server ``args`` named (--base-url and all)."""
+    line = ["whautochat", *words]
+    base_url = getattr(args, "base_url", None)
+    if base_url:
+        line += ["--base-url", base_url]
+    if getattr(args, "allow_insecure_http", False):
+        line.append("--allow-insecure-http")
+    return shlex.join(line)
+
+
+def describe(exc: BaseException, args: argparse.Namespace | None = None) -> Failure:
     """The message (one line, in the CLI's names), a hint where one helps, and the exit code."""
     text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     if isinstance(exc, OSError) and exc.filename:
@@ -76,7 +80,7 @@ def describe(exc: BaseException) -> Failure:
             text = text.replace(python, cli)
     message = " ".join(text.split()) or type(exc).__name__
     code = 2 if isinstance(exc, USAGE_ERRORS) else 1
-    return Failure(message, _hint(exc), code)
+    return Failure(message, _hint(exc, args), code)
 
 
 def _variable_hint(variable: str) -> str:
@@ -90,12 +94,23 @@ def _variable_hint(variable: str) -> str:
     return f"fix or unset {variable}"
 
 
-def _hint(exc: BaseException) -> str | None:
+def _unknown_event(exc: BaseException) -> str | None:
+    """The bad event name an InvalidInputError carries, here or in what it was raised from."""
+    # A spec file's error wraps the library's (``raise ... from``), naming where it was.
+    cause: BaseException | None = exc
+    while isinstance(cause, InvalidInputError):
+        if cause.unknown_event is not None:
+            return cause.unknown_event
+        cause = cause.__cause__
+    return None
+
+
+def _hint(exc: BaseException, args: argparse.Namespace | None) -> str | None:
     if isinstance(exc, ConfigurationError) and exc.variable:
         return _variable_hint(exc.variable)
-    unknown_event = _UNKNOWN_EVENT.search(str(exc)) if isinstance(exc, InvalidInputError) else None
-    if unknown_event:
-        suggestion = suggest_event(unknown_event.group(1))
+    unknown_event = _unknown_event(exc)
+    if unknown_event is not None:
+        suggestion = suggest_event(unknown_event)
         return f"did you mean {suggestion!r}?" if suggestion else None
     if isinstance(exc, AuthenticationError):
         return f"check the API key in {API_KEY_ENV}"
@@ -110,12 +125,12 @@ def _hint(exc: BaseException) -> str | None:
         wait = "a minute" if exc.retry_after is None else f"{exc.retry_after:.0f} s"
         return f"the API's rate limit is spent: wait {wait} and try again"
     if isinstance(exc, UnknownOutcomeError):
-        return f"the write may have happened: check with `{LIST_COMMAND}` before retrying"
+        return f"the write may have happened: check with `{check_command(args)}` before retrying"
     if isinstance(exc, APITimeoutError):
         return "the API did not answer in time; try again, or check --base-url"
     if isinstance(exc, APIConnectionError) and not exc.request_sent:
         return (
-            "nothing answers at that address: check --base-url (or WHAUTOCHAT_BASE_URL), "
+            f"nothing answers at that address: check --base-url (or {BASE_URL_ENV}), "
             "or start a local fake API with `whautochat fake-server`"
         )
     if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:

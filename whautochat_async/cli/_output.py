@@ -26,12 +26,10 @@ class Console:
     """Where output goes: results to ``out``, messages and progress to ``err``, answers
     from ``inp``; ``unsettled`` holds the writes under way (see ``writing``)."""
 
-    def __init__(
-        self, out: TextIO, err: TextIO, inp: TextIO | None = None, *, json_output: bool = False
-    ) -> None:
+    def __init__(self, out: TextIO, err: TextIO, inp: TextIO | None = None) -> None:
         self.out, self.err = out, err
         self.inp = inp if inp is not None else io.StringIO()
-        self.json = json_output
+        self.json = False  # set from --json once the arguments are parsed
         self.unsettled: list[tuple[str | Callable[[], str], str]] = []
 
     def print(self, text: str = "") -> None:

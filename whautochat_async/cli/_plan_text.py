@@ -17,7 +17,7 @@ SUMMARY_ITEMS = 3
 
 def plan_summary(plan: Sequence[SyncOutcome], *, items: int = SUMMARY_ITEMS) -> str:
     """The counts, then the first few items of each kind, one line each."""
-    counts = SyncReport(outcomes=tuple(plan), dry_run=True).summary().rsplit(", ", 1)[0]
+    counts = SyncReport(outcomes=tuple(plan), dry_run=True).summary(failed=False)
     writes = any(outcome.is_write for outcome in plan)
     lines = [f"plan: {counts}" if writes else f"plan: nothing to change ({len(plan)} unchanged)"]
     for action in _SIGNS:

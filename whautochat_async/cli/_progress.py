@@ -82,12 +82,11 @@ class Progress(StatusLine):
         total: int,
         *,
         enabled: bool,
-        label: str = "applying",
         clock: Callable[[], float] = time.monotonic,
         limiter: object = None,
     ) -> None:
         super().__init__(stream, enabled=enabled and total >= PROGRESS_THRESHOLD, clock=clock)
-        self.label, self.total = label, total
+        self.total = total
         self.done = self.failed = 0
         self.pace = Pace(clock(), limiter)
 
@@ -108,7 +107,7 @@ class Progress(StatusLine):
         """The text of the line with ``status`` after the counts."""
         width = len(str(self.total))
         failed = f", {self.failed} failed" if self.failed else ""
-        return f"{self.label} {self.done:>{width}}/{self.total}{failed}" + (
+        return f"applying {self.done:>{width}}/{self.total}{failed}" + (
             f" - {status}" if status else ""
         )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..models import WebhookSpec
-from ..specs import dump_specs, spec_of
+from ..sync import dump_specs, spec_of
 from . import webhooks_sync, webhooks_write
 from ._common import CommandError, UsageError, help_handler, open_client
 from ._options import add_api_options, positive_int

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shlex
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -12,9 +11,17 @@ from ..client import WhautoChat
 from ..errors import InvalidInputError
 from ..models import Webhook, WebhookSpec
 from ..resources.webhooks import Webhooks
-from ..specs import load_specs
-from ..sync import KEY_FIELDS, SyncAction, SyncOutcome, SyncReport, apply_plan, plan_webhooks
+from ..sync import (
+    KEY_FIELDS,
+    SyncAction,
+    SyncOutcome,
+    SyncReport,
+    apply_plan,
+    load_specs,
+    plan_webhooks,
+)
 from ._common import UsageError, confirm, open_client
+from ._errors import check_command
 from ._options import add_api_options, add_json_option, positive_int
 from ._output import Console
 from ._plan_text import format_plan, format_report, plan_summary, report_json
@@ -110,13 +117,13 @@ async def _apply(
     total = sum(1 for outcome in plan if outcome.is_write)
     enabled = console.can_show_progress() and not args.quiet
     progress = Progress(console.err, total, enabled=enabled, limiter=client.rate_limiter)
-    check = ["whautochat", "webhooks", "sync", args.file, "--dry-run"]
+    check = ["webhooks", "sync", args.file, "--dry-run"]
     check += ["--prune"] * args.prune + (["--key", args.key] if args.key != "name" else [])
     try:
         async with ticking(progress):
             with console.writing(
                 lambda: f"{progress.done} of {total} writes were done; any of the others",
-                shlex.join(check),
+                check_command(args, check),
             ):
                 return await apply_plan(
                     client.webhooks,

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ._common import UsageError, confirm, find_webhook, open_client
-from ._errors import LIST_COMMAND
+from ._errors import check_command
 from ._options import EVENT_ARGUMENT, add_api_options, add_json_option, unique
 from ._output import Console, events_text, webhook_line, wire, yes_no
 
@@ -70,7 +70,7 @@ def _add_update(sub: Any, base: argparse.ArgumentParser) -> None:
 async def create_command(args: argparse.Namespace, console: Console) -> int:
     """Create one webhook and print it."""
     async with open_client(args) as client:
-        with console.writing(f"the create of {args.name!r}", LIST_COMMAND):
+        with console.writing(f"the create of {args.name!r}", check_command(args)):
             webhook = await client.webhooks.create(
                 name=args.name,
                 server_url=args.server_url,
@@ -94,7 +94,7 @@ async def update_command(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("nothing to update: give --name, --server-url, --event or --(in)active")
     async with open_client(args) as client:
         before = await find_webhook(client.webhooks.list(), args.id)
-        with console.writing(f"the update of {args.id}", LIST_COMMAND):
+        with console.writing(f"the update of {args.id}", check_command(args)):
             after = await client.webhooks.update(before, **changes)
     if console.json:
         console.emit_json(wire(after))
@@ -123,7 +123,7 @@ async def delete_command(args: argparse.Namespace, console: Console) -> int:
             yes=args.yes,
             refusal=f"refusing to delete 1 webhook ({args.id})",
         )
-        with console.writing(f"the delete of {args.id}", LIST_COMMAND):
+        with console.writing(f"the delete of {args.id}", check_command(args)):
             result = await client.webhooks.delete(args.id)
     if console.json:
         console.emit_json({"id": args.id, "success": result.success})

@@ -7,15 +7,12 @@ from typing import Any, cast
 
 from redis.asyncio.connection import parse_url
 
-from .._config import environment
+from .._config import REDIS_ON_ERROR_ENV, REDIS_URL_ENV, environment
 from ..errors import ConfigurationError
 from ..ratelimit import RateLimit
 from ._limiter import OnRedisError, RedisRateLimiter
 
 __all__ = ["REDIS_ON_ERROR_ENV", "REDIS_URL_ENV", "limiter_from_env"]
-
-REDIS_URL_ENV = "WHAUTOCHAT_REDIS_URL"
-REDIS_ON_ERROR_ENV = "WHAUTOCHAT_REDIS_ON_ERROR"
 
 
 def limiter_from_env(

@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 from .._config import environment, resolve_api_key, resolve_base_url
 from .._validation import MAX_SECONDS
 from ..errors import ClientClosedError, RateLimiterUnavailableError
-from ..ratelimit import RateLimit
+from ..ratelimit import RateLimit, SlidingWindowRateLimiter
 from ..ratelimit._registry import shared_limiter
 from . import _scripts
 from ._books import Books, Op
@@ -34,6 +34,17 @@ _DEFAULT_TIMEOUT = 1.0  # seconds one Redis round trip may take
 _LINGER = 0.02  # seconds releases wait to share a call (their slots are dated all the same)
 
 
+def _fallback(
+    key: str, url: str, limit: RateLimit, fallback_limit: RateLimit | None
+) -> SlidingWindowRateLimiter:
+    """The in-process limiter that grants while Redis is down (fail_open)."""
+    if fallback_limit is None:
+        return shared_limiter(key, url, limit)
+    # A share is this process's part of the key's budget during an outage, not a second
+    # budget: it is this limiter's own, so a WhautoChat at the key's limit may coexist.
+    return SlidingWindowRateLimiter(fallback_limit.requests, fallback_limit.per)
+
+
 class RedisRateLimiter:
     """At most ``limit.requests`` in any ``limit.per`` seconds across every process using it.
 
@@ -48,8 +59,9 @@ class RedisRateLimiter:
         timeout: seconds one Redis round trip may take before Redis counts as failing.
         lease: the longest a request may stay in flight (a dead worker's slot frees then).
         probe_interval: the first wait of a fail-open outage's prober (doubling to 30 s).
-        fallback_limit: the fail-open limit of this one process (default ``limit``: set
-            your share of the budget, e.g. 25 per 60 s for four workers).
+        fallback_limit: the fail-open limit of this one process, its own (default: the
+            key's in-process limiter at ``limit``; set your share of the budget, e.g. 25
+            per 60 s for four workers).
         key_prefix: the namespace of the Redis keys.
         environ, clock, sleep: seams for tests (environment, monotonic clock, sleep).
     """
@@ -79,7 +91,7 @@ class RedisRateLimiter:
         url = str(resolve_base_url(base_url, env, allow_http=True))
         self.limit, self.on_redis_error, self.timeout = limit, on_redis_error, timeout
         self.keys = _scripts.limiter_keys(key, url, key_prefix)
-        self._fallback = shared_limiter(key, url, fallback_limit or limit)
+        self._fallback = _fallback(key, url, limit, fallback_limit)
         self._redis, self._owns_redis = redis, False
         self._acquire_script = redis.register_script(_scripts.ACQUIRE)
         self._apply_script = redis.register_script(_scripts.APPLY)

@@ -19,7 +19,7 @@ import attrs
 from .._validation import check_positive_int
 from ..errors import InvalidInputError
 from ..models import DeleteResult, Event, Webhook, WebhookChanges, WebhookSpec
-from ..ratelimit._wait import on_limiter_wait
+from ..ratelimit import on_limiter_wait
 from ._checks import SyncKey, check_specs, key_function
 from ._plan import SyncAction, SyncOutcome, plan_checked
 
@@ -102,11 +102,11 @@ class SyncReport:
                 counts[outcome.action] += 1
         return counts
 
-    def summary(self) -> str:
+    def summary(self, *, failed: bool = True) -> str:
         """One line, e.g. ``2 created, 1 updated, 0 deleted, 5 unchanged, 1 failed``."""
         verbs = _PLANNED if self.dry_run else _DONE
         parts = [f"{number} {verbs[action]}" for action, number in self.counts.items()]
-        return ", ".join([*parts, f"{len(self.failures)} failed"])
+        return ", ".join([*parts, f"{len(self.failures)} failed"] if failed else parts)
 
 
 _DONE = {
@@ -146,9 +146,7 @@ async def sync_webhooks(
         )
     if dry_run:
         return SyncReport(outcomes=plan, dry_run=True)
-    return await apply_plan(
-        webhooks, plan, concurrency=concurrency, on_progress=on_progress, on_wait=on_wait
-    )
+    return await _apply_checked(webhooks, plan, concurrency, on_progress, on_wait)
 
 
 async def plan_webhooks(
@@ -183,6 +181,17 @@ async def apply_plan(
 ) -> SyncReport:
     """Carry out the writes of ``plan``, at most ``concurrency`` at a time."""
     _check_options(concurrency, on_progress, on_wait)
+    return await _apply_checked(webhooks, plan, concurrency, on_progress, on_wait)
+
+
+async def _apply_checked(
+    webhooks: WebhookWriter,
+    plan: Iterable[SyncOutcome],
+    concurrency: int,
+    on_progress: ProgressCallback | None,
+    on_wait: WaitCallback | None,
+) -> SyncReport:
+    """:func:`apply_plan` with its options already checked."""
     outcomes = list(plan)
     writes = [index for index, outcome in enumerate(outcomes) if outcome.is_write]
     total = len(writes)

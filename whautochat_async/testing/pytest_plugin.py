@@ -16,6 +16,7 @@ async fixtures need pytest-asyncio (``pip install 'whautochat-async[testing]'``)
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +60,11 @@ def _marker_options(request: pytest.FixtureRequest, name: str) -> dict[str, Any]
 async def _fake(request: pytest.FixtureRequest) -> AsyncIterator[FakeWhautoChat]:
     from whautochat_async.testing import FakeWhautoChat
 
-    async with FakeWhautoChat(**_marker_options(request, "whautochat_fake")) as fake:
+    # A key of its own: the process-wide rate limiters are per key and base URL, and a later
+    # test's fake may get this port again, where it would meet a limiter this test left busy.
+    options: dict[str, Any] = {"api_key": f"test-key-{secrets.token_hex(8)}"}
+    options |= _marker_options(request, "whautochat_fake")
+    async with FakeWhautoChat(**options) as fake:
         yield fake
 
 
