@@ -15,6 +15,7 @@ from typing import Final
 import attrs
 from yarl import URL
 
+from .._validation import url_problem
 from ..errors import ConfigurationError
 
 __all__ = ["FROM_ENVIRONMENT", "Proxies", "Proxy", "ProxyOption", "resolve_proxies"]
@@ -81,11 +82,11 @@ def parse_proxy(value: object, source: str, *, from_env: bool = False) -> Proxy:
         url = URL(str(value))
     except ValueError as exc:
         raise ConfigurationError(f"{source} is not a URL", **where) from exc
-    if url.scheme not in _SCHEMES or not url.host:
+    problem = url_problem(url)  # the base URL's check: a proxy no request can reach is refused
+    if problem is not None:
         # The URL may carry a password: say what is wrong without repeating it.
-        shown = url.with_user(None) if url.host else "(not an http(s) URL)"
         raise ConfigurationError(
-            f"{source} must be an http:// or https:// proxy URL with a host, got {shown}", **where
+            f"{source} must be an http:// or https:// proxy URL with a host: {problem}", **where
         )
     return Proxy(url.with_user(None).with_path(""), _basic(url.user, url.password))
 
