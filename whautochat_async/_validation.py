@@ -188,9 +188,13 @@ def _check_event(event: Any, allowed_unknown: frozenset[Event] | None) -> Event:
 
 
 def check_webhook_id(webhook_id: Any) -> str:
-    """A non-empty string id."""
+    """A non-empty string id that can be put in a URL."""
     if not isinstance(webhook_id, str) or not webhook_id:
         raise InvalidInputError(f"webhook id must be a non-empty string, got {webhook_id!r}")
+    try:
+        webhook_id.encode()  # a lone surrogate (JSON can carry one) has no UTF-8 for the path
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(f"webhook id must be valid Unicode, got {webhook_id!r}") from exc
     return webhook_id
 
 
