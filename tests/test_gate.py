@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from whautochat_async import (
+    DeadlineExceededError,
     InternalServerError,
     RateLimitError,
     Timeout,
@@ -59,3 +62,27 @@ async def test_a_pause_failing_after_an_error_answer_ends_the_call_with_that_ans
         said += "".join(getattr(caught.value.__cause__, "__notes__", []))
     assert "the rate limiter failed to pause (ConnectionError" in said
     assert "hunter2" not in said
+
+
+class SlowPause(CountingLimiter):
+    """Its pause outlasts any deadline (a shared store that is slow to answer)."""
+
+    async def pause(self, seconds: float) -> None:
+        await asyncio.Event().wait()
+
+
+@pytest.mark.parametrize(
+    ("request_", "error"), [(GET, DeadlineExceededError), (POST, UnknownOutcomeError)]
+)
+async def test_a_deadline_running_out_in_the_pause_after_a_5xx_knows_it_was_sent(
+    request_: Request, error: type[WhautoChatError]
+) -> None:
+    requester_ = Requester(
+        ScriptedTransport(ok(503, **SPENT)), timeout=Timeout(deadline=0.01), limiter=SlowPause()
+    )
+    with pytest.raises(error) as caught:
+        await requester_.send(request_)
+    deadline = caught.value if error is DeadlineExceededError else caught.value.__cause__
+    assert isinstance(deadline, DeadlineExceededError)
+    assert deadline.request_sent is True  # before: False, "(attempt 1 in flight)"
+    assert "(pausing the rate limiter after attempt 1)" in str(deadline)

@@ -94,10 +94,11 @@ class Requester:
         except TimeoutError as exc:
             if not scope.expired():
                 raise
-            error = self._deadline_error(call, sent=call.in_flight)
+            sent = call.in_flight or call.maybe_acted  # maybe_acted: an answer came, then a wait
+            error = self._deadline_error(call, sent=sent)
             error.__cause__ = exc
             logger.debug("%s: deadline of %ss exceeded (%s)", call.label, deadline, call.phase)
-            if call.in_flight and not request.idempotent:
+            if sent and not request.idempotent:
                 raise unknown_outcome(call, error, "the deadline ran out") from error
             raise error from exc
         if self._gate is not None:
@@ -168,6 +169,9 @@ class Requester:
         call.in_flight = False
         # A 2xx's quota is observed by send(), after the scope.
         if self._gate is not None and not 200 <= response.status < 300:
+            # Before the pause: a deadline running out in it must know what was sent.
+            call.maybe_acted = call.maybe_acted or may_have_acted(response)
+            call.phase = f"pausing the rate limiter after attempt {call.attempt}"
             await self._observe_failure(self._gate, call, response)
         return response
 
