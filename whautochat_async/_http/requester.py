@@ -22,7 +22,6 @@ from ..errors import (
     DeadlineExceededError,
     EventLoopError,
     QueueTimeoutError,
-    ResponseTooLargeError,
     WhautoChatError,
 )
 from ..ratelimit import RateLimiter
@@ -158,11 +157,6 @@ class Requester:
         except (ClientClosedError, EventLoopError):
             sent = False
             raise
-        except ResponseTooLargeError as exc:
-            if call.request.idempotent:
-                raise
-            # A 2xx came back: a create probably happened, but its answer is unreadable.
-            raise unknown_outcome(call, exc, "its answer was over max_response_size") from exc
         finally:
             if self._gate is not None:
                 self._gate.release(sent=sent)
