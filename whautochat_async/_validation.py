@@ -110,6 +110,10 @@ def check_server_url(server_url: Any) -> str:
     return server_url
 
 
+#: url_problem's word for a URL that is not http(s) or has no host.
+NOT_AN_HTTP_URL = "it is not an http(s) URL with a host"
+
+
 def url_problem(url: URL) -> str | None:
     """Why a request to ``url`` can never be sent (a word for an error), or None if it can.
 
@@ -120,7 +124,7 @@ def url_problem(url: URL) -> str | None:
     try:
         scheme, host, port = url.scheme, url.host, url.port
         if scheme not in ("http", "https") or not host:
-            return "it is not an http(s) URL with a host"
+            return NOT_AN_HTTP_URL
         if port == 0:
             return "port 0 cannot be connected to"
         return _host_problem(host)
