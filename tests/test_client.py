@@ -78,7 +78,7 @@ async def test_the_client_can_be_made_outside_a_loop_and_used_inside() -> None:
 
     async def use() -> None:
         async with FakeWhautoChat(api_key=API_KEY) as fake:
-            client._requester.transport._base_url  # noqa: B018 - made before the loop
+            assert not client._requester.transport.closed  # made before the loop
             async with WhautoChat(API_KEY, base_url=fake.url, environ={}) as inner:
                 assert len(await inner.webhooks.list()) == 0
         await client.close()

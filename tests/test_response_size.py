@@ -7,15 +7,24 @@ import tracemalloc
 import zlib
 
 import pytest
+from yarl import URL
 
 from whautochat_async import (
     APIStatusError,
     ConfigurationError,
     ResponseTooLargeError,
     ResponseValidationError,
+    Timeout,
     UnknownOutcomeError,
+    Webhook,
     WhautoChat,
 )
+from whautochat_async._http import protocol
+from whautochat_async._http.redaction import Redactor
+from whautochat_async._http.requester import Requester
+from whautochat_async._http.transport import Transport
+from whautochat_async.converters import shared_converter
+from whautochat_async.resources._resource import Resource
 
 from .conftest import API_KEY
 from .raw_server import RawServer, answer, read_request
@@ -126,3 +135,34 @@ async def test_an_error_answer_too_large_is_its_status_error_with_the_body_cut()
 def test_max_response_size_must_be_a_positive_int(size: object) -> None:
     with pytest.raises(ConfigurationError, match="max_response_size"):
         WhautoChat(API_KEY, max_response_size=size, environ={})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("method", "error"), [("POST", UnknownOutcomeError), ("GET", None)])
+async def test_the_resource_alone_turns_a_too_large_answer_to_a_write_into_unknown_outcome(
+    method: str, error: type[Exception] | None
+) -> None:
+    too_large = ResponseTooLargeError("too large", method=method, url="https://x/h", limit=1)
+
+    async def send(request: protocol.Request) -> protocol.Response:
+        raise too_large
+
+    resource = Resource(send, shared_converter(), Redactor(API_KEY))
+    get = protocol.Request(method="GET", path="v1/webhooks")
+    request = protocol.create_request({"name": "n"}) if method == "POST" else get
+    with pytest.raises(error or ResponseTooLargeError, match=r"over max_response_size|too large"):
+        await resource._call(request, Webhook)
+    # The requester passes it on as it is: the rule lives in one place.
+    step = Requester(_Raising(too_large), timeout=Timeout(deadline=5.0))
+    with pytest.raises(ResponseTooLargeError):
+        await step.send(request)
+
+
+class _Raising(Transport):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(base_url=URL("https://api.example/"), api_key=API_KEY)
+        self.error = error
+
+    async def send(
+        self, request: protocol.Request, *, attempt_timeout: float | None, connect: float | None
+    ) -> protocol.Response:
+        raise self.error

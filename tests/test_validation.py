@@ -62,7 +62,7 @@ def test_active_must_be_a_bool(active: object) -> None:
         validation.check_active(active)
 
 
-@pytest.mark.parametrize("webhook_id", ["", None, 5])
+@pytest.mark.parametrize("webhook_id", ["", None, 5, "\ud800", "wh_\udfff"])
 def test_webhook_id(webhook_id: object) -> None:
     with pytest.raises(InvalidInputError, match="webhook id"):
         validation.id_of(webhook_id)  # type: ignore[arg-type]

@@ -159,13 +159,26 @@ async def test_bad_update_input_fails_before_any_request(
     assert fake.request_count == 0
 
 
-@pytest.mark.parametrize("bad_id", ["", None])
+@pytest.mark.parametrize("bad_id", ["", None, "\ud800"])
 async def test_empty_id_fails_before_any_request(
     client: WhautoChat, fake: FakeWhautoChat, bad_id: str
 ) -> None:
     with pytest.raises(InvalidInputError, match="webhook id"):
         await client.webhooks.delete(bad_id)
     assert fake.request_count == 0
+
+
+async def test_a_server_id_with_a_lone_surrogate_fails_before_any_request(
+    client: WhautoChat, fake: FakeWhautoChat
+) -> None:
+    fake.add_webhook(id="wh_\ud800", name="a", serverUrl="https://a.io", events=EVENTS[1:])
+    (hook,) = await client.webhooks.list()  # JSON carried it as "wh_\\ud800"
+    sent = fake.request_count
+    with pytest.raises(InvalidInputError, match="webhook id"):
+        await client.webhooks.update(hook, name="b")
+    with pytest.raises(InvalidInputError, match="webhook id"):
+        await client.webhooks.delete(hook)
+    assert fake.request_count == sent
 
 
 async def test_list_rejects_bad_paging_arguments_before_any_request(

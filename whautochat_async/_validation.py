@@ -110,6 +110,10 @@ def check_server_url(server_url: Any) -> str:
     return server_url
 
 
+#: url_problem's word for a URL that is not http(s) or has no host.
+NOT_AN_HTTP_URL = "it is not an http(s) URL with a host"
+
+
 def url_problem(url: URL) -> str | None:
     """Why a request to ``url`` can never be sent (a word for an error), or None if it can.
 
@@ -120,7 +124,7 @@ def url_problem(url: URL) -> str | None:
     try:
         scheme, host, port = url.scheme, url.host, url.port
         if scheme not in ("http", "https") or not host:
-            return "it is not an http(s) URL with a host"
+            return NOT_AN_HTTP_URL
         if port == 0:
             return "port 0 cannot be connected to"
         return _host_problem(host)
@@ -190,9 +194,13 @@ def _check_event(event: Any, allowed_unknown: frozenset[Event] | None) -> Event:
 
 
 def check_webhook_id(webhook_id: Any) -> str:
-    """A non-empty string id."""
+    """A non-empty string id that can be put in a URL."""
     if not isinstance(webhook_id, str) or not webhook_id:
         raise InvalidInputError(f"webhook id must be a non-empty string, got {webhook_id!r}")
+    try:
+        webhook_id.encode()  # a lone surrogate (JSON can carry one) has no UTF-8 for the path
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(f"webhook id must be valid Unicode, got {webhook_id!r}") from exc
     return webhook_id
 
 

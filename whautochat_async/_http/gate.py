@@ -73,8 +73,8 @@ class LimiterGate:
         try:
             async with asyncio.timeout(None if remaining is None else max(remaining, 0.0)):
                 await self._pause(call, wait)
-        except (TimeoutError, WhautoChatError) as exc:
-            logger.debug("%s: succeeded; limiter pause skipped (%s)", call.label, exc)
+        except Exception as exc:  # whatever a custom limiter raises: the call has succeeded
+            logger.debug("%s: succeeded; limiter pause skipped (%s)", call.label, described(exc))
 
     def _quota_pause(self, response: Response) -> float | None:
         now_wall = self._wall_clock()
@@ -83,6 +83,13 @@ class LimiterGate:
     async def _pause(self, call: Call, wait: float) -> None:
         logger.debug("%s: quota spent, pausing the rate limiter %.3fs", call.label, wait)
         await self.limiter.pause(wait)
+
+
+def described(exc: Exception) -> str:
+    """A limiter failure for a log or a note: a foreign error's text may hold a secret."""
+    if isinstance(exc, TimeoutError | WhautoChatError):
+        return str(exc) or type(exc).__name__
+    return f"{type(exc).__name__} from the rate limiter"
 
 
 def _stop(scope: asyncio.Timeout) -> float | None:

@@ -15,6 +15,7 @@ from typing import Final
 import attrs
 from yarl import URL
 
+from .._validation import NOT_AN_HTTP_URL, url_problem
 from ..errors import ConfigurationError
 
 __all__ = ["FROM_ENVIRONMENT", "Proxies", "Proxy", "ProxyOption", "resolve_proxies"]
@@ -81,13 +82,23 @@ def parse_proxy(value: object, source: str, *, from_env: bool = False) -> Proxy:
         url = URL(str(value))
     except ValueError as exc:
         raise ConfigurationError(f"{source} is not a URL", **where) from exc
-    if url.scheme not in _SCHEMES or not url.host:
-        # The URL may carry a password: say what is wrong without repeating it.
-        shown = url.with_user(None) if url.host else "(not an http(s) URL)"
+    problem = url_problem(url)  # the base URL's check: a proxy no request can reach is refused
+    if problem is not None:
+        why = "" if problem == NOT_AN_HTTP_URL else f" ({problem})"
         raise ConfigurationError(
-            f"{source} must be an http:// or https:// proxy URL with a host, got {shown}", **where
+            f"{source} must be an http:// or https:// proxy URL with a host, "
+            f"got {_shown(url)}{why}",
+            **where,
         )
     return Proxy(url.with_user(None).with_path(""), _basic(url.user, url.password))
+
+
+def _shown(url: URL) -> str:
+    """``url`` without its credentials, or a word for it if yarl cannot print it."""
+    try:
+        return str(url.with_user(None)) if url.host else "(not an http(s) URL)"
+    except ValueError:  # yarl decodes lazily: a bad IDNA host raises here
+        return "an unreadable URL"
 
 
 def _basic(user: str | None, password: str | None) -> str | None:

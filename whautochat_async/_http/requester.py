@@ -22,13 +22,13 @@ from ..errors import (
     DeadlineExceededError,
     EventLoopError,
     QueueTimeoutError,
-    ResponseTooLargeError,
+    WhautoChatError,
 )
 from ..ratelimit import RateLimiter
 from .call import Call, fail, may_have_acted, unknown_outcome
-from .gate import LimiterGate
+from .gate import LimiterGate, described
 from .protocol import Request, Response
-from .retry import Outcome, RetryPolicy, decide
+from .retry import Decision, Outcome, RetryPolicy, decide
 from .transport import Transport
 
 logger = logging.getLogger("whautochat_async")
@@ -93,10 +93,11 @@ class Requester:
         except TimeoutError as exc:
             if not scope.expired():
                 raise
-            error = self._deadline_error(call, sent=call.in_flight)
+            sent = call.in_flight or call.maybe_acted  # maybe_acted: an answer came, then a wait
+            error = self._deadline_error(call, sent=sent)
             error.__cause__ = exc
             logger.debug("%s: deadline of %ss exceeded (%s)", call.label, deadline, call.phase)
-            if call.in_flight and not request.idempotent:
+            if sent and not request.idempotent:
                 raise unknown_outcome(call, error, "the deadline ran out") from error
             raise error from exc
         if self._gate is not None:
@@ -117,10 +118,7 @@ class Requester:
 
     def _wait_or_fail(self, call: Call, outcome: Outcome) -> float:
         """Seconds to wait before the next attempt; raises when there is to be none."""
-        now_wall = self._wall_clock()
-        decision = decide(
-            self.retry, call.request, outcome, call.attempt, now_wall=now_wall, random=self._random
-        )
+        decision = self._decide(call, outcome)
         if not decision.retry:
             self._log(call, outcome, f"not retrying: {decision.reason}")
             gave_up = call.attempt > 1 or decision.server_wait is not None
@@ -132,6 +130,12 @@ class Requester:
             fail(call, outcome, decision, note=f"{why} of {call.deadline}s")
         self._log(call, outcome, f"retrying in {decision.wait:.3f}s: {decision.reason}")
         return decision.wait
+
+    def _decide(self, call: Call, outcome: Outcome) -> Decision:
+        now_wall = self._wall_clock()
+        return decide(
+            self.retry, call.request, outcome, call.attempt, now_wall=now_wall, random=self._random
+        )
 
     async def _attempt(self, call: Call, scope: asyncio.Timeout) -> Outcome:
         """One attempt: the Response, or the network failure as a value."""
@@ -153,19 +157,29 @@ class Requester:
         except (ClientClosedError, EventLoopError):
             sent = False
             raise
-        except ResponseTooLargeError as exc:
-            if call.request.idempotent:
-                raise
-            # A 2xx came back: a create probably happened, but its answer is unreadable.
-            raise unknown_outcome(call, exc, "its answer was over max_response_size") from exc
         finally:
             if self._gate is not None:
                 self._gate.release(sent=sent)
         call.in_flight = False
         # A 2xx's quota is observed by send(), after the scope.
         if self._gate is not None and not 200 <= response.status < 300:
-            await self._gate.observe_failure(call, response)
+            # Before the pause: a deadline running out in it must know what was sent.
+            call.maybe_acted = call.maybe_acted or may_have_acted(response)
+            call.phase = f"pausing the rate limiter after attempt {call.attempt}"
+            await self._observe_failure(self._gate, call, response)
         return response
+
+    async def _observe_failure(self, gate: LimiterGate, call: Call, response: Response) -> None:
+        """The gate pauses the limiter on a spent quota; a foreign failure of it ends the call."""
+        try:
+            await gate.observe_failure(call, response)
+        except WhautoChatError:
+            raise
+        except Exception as exc:  # a custom limiter may raise anything
+            # A limiter that cannot pause cannot hold callers back: no retry, and the answer
+            # decides the error (a 503 to a POST stays an unknown outcome, a 429 a RateLimitError).
+            note = f"not retrying: the rate limiter failed to pause ({described(exc)})"
+            fail(call, response, self._decide(call, response), note=note)
 
     def _attempt_timeout(self, call: Call) -> tuple[float | None, bool]:
         """This attempt's timeout and whether the deadline (not ``attempt``) set it."""

@@ -49,7 +49,6 @@ class Transport:
         proxies: Proxies | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
-        self._base_url = base_url
         self._origin = base_url.origin()
         self._base = str(base_url)
         # Read-only: aiohttp copies the headers it is given, so one mapping serves all.

@@ -31,14 +31,16 @@ class Resource:
         taken out of what it reports; the data returned is never touched.
         """
         try:
-            response = await self._send(request)
-            return self._read(request, response, kind)
+            return await self._answer(request, kind)
         except WhautoChatError as exc:
             self._redactor.error(exc)
             raise
 
-    def _read(self, request: protocol.Request, response: protocol.Response, kind: type[T]) -> T:
+    async def _answer(self, request: protocol.Request, kind: type[T]) -> T:
+        """The answer as ``kind``; an unreadable 2xx to a write is an unknown outcome."""
+        response = None
         try:
+            response = await self._send(request)
             data = protocol.decode_answer(request, response)
             return structure_response(self._converter, data, kind, response.body)
         except ResponseValidationError as exc:
@@ -46,5 +48,8 @@ class Resource:
                 raise
             # A 2xx says it probably acted, but without the body the caller cannot know
             # what it made (a create's id): sending it again could act twice.
+            if response is None:  # the transport stopped reading a 2xx over the limit
+                why = "its answer was over max_response_size"
+                raise protocol.unknown_outcome(request, exc, why) from exc
             why = f"the server answered {response.status} but its body could not be read"
             raise protocol.unknown_outcome(request, exc, why, url=response.url) from exc
